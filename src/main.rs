@@ -1,0 +1,170 @@
+//! `checkin-kiosk`: the kiosk and its tools. The only place anyhow is used.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use slint::ComponentHandle;
+
+use checkin_kiosk::app::{CheckInService, ServiceConfig, SystemClock};
+use checkin_kiosk::config::{self, Config};
+use checkin_kiosk::store::Store;
+use checkin_kiosk::ui::render::{self, RenderJob, Scene};
+use checkin_kiosk::ui::{connect, UiSettings};
+use checkin_kiosk::{telemetry, MainWindow};
+
+#[derive(Parser)]
+#[command(name = "checkin-kiosk", version, about = "Patient check-in kiosk for medical waiting rooms")]
+struct Cli {
+    /// Configuration file (default: /etc/checkin-kiosk/kiosk.toml when it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Where the local database lives (overrides the configuration).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// More log detail: -v debug, -vv trace. Logs never contain patient data.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the kiosk (the default). With no server configured it runs the demo practice.
+    Run {
+        /// Cover the whole screen (for kiosk images).
+        #[arg(long)]
+        fullscreen: bool,
+    },
+    /// Draw screens to PNG files with the software renderer; no display needed.
+    Render {
+        /// A screen name, or "all".
+        #[arg(long, default_value = "all")]
+        screen: String,
+        /// Language codes separated by commas, or "all".
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Sizes as WIDTHxHEIGHT, separated by commas.
+        #[arg(long, default_value = "1280x800")]
+        size: String,
+        #[arg(long)]
+        high_contrast: bool,
+        #[arg(long)]
+        large_text: bool,
+        /// Output folder; files are named <screen>-<lang>-<size>[-hc][-lt].png.
+        #[arg(long, default_value = "screenshots")]
+        out_dir: PathBuf,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    telemetry::init(cli.verbose);
+    let config = load_config(&cli)?;
+    match cli.command.unwrap_or(Command::Run { fullscreen: false }) {
+        Command::Run { fullscreen } => run(&config, fullscreen),
+        Command::Render {
+            screen,
+            lang,
+            size,
+            high_contrast,
+            large_text,
+            out_dir,
+        } => {
+            let scenes = if screen == "all" {
+                Scene::ALL.to_vec()
+            } else {
+                screen.split(',').map(Scene::parse).collect::<Result<Vec<_>, _>>()?
+            };
+            let languages: Vec<String> = if lang == "all" {
+                config.languages.clone()
+            } else {
+                lang.split(',').map(str::to_owned).collect()
+            };
+            let sizes = size.split(',').map(parse_size).collect::<Result<Vec<_>>>()?;
+            let mut jobs = Vec::new();
+            for scene in &scenes {
+                for language in &languages {
+                    for (width, height) in &sizes {
+                        let mut name = format!("{}-{language}-{width}x{height}", scene.name());
+                        if high_contrast {
+                            name.push_str("-hc");
+                        }
+                        if large_text {
+                            name.push_str("-lt");
+                        }
+                        jobs.push(RenderJob {
+                            scene: *scene,
+                            language: language.clone(),
+                            width: *width,
+                            height: *height,
+                            high_contrast,
+                            large_text,
+                            out: out_dir.join(format!("{name}.png")),
+                        });
+                    }
+                }
+            }
+            let mut service_config = ServiceConfig::from(&config);
+            if service_config.qr_url_template.is_none() {
+                // Pictures show the QR code as a configured practice would have it.
+                service_config.qr_url_template = Some("https://queue.example.org/t/{token}".into());
+            }
+            // A fixed mid-morning on today's date keeps the pictures repeatable within a day.
+            let now = chrono::Local::now()
+                .date_naive()
+                .and_hms_opt(10, 0, 0)
+                .context("building the render clock")?;
+            render::render(&jobs, &UiSettings::from(&config), &service_config, now)?;
+            println!("wrote {} picture(s) to {}", jobs.len(), out_dir.display());
+            Ok(())
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    let default = PathBuf::from(config::DEFAULT_CONFIG_PATH);
+    let path = match &cli.config {
+        Some(p) => Some(p.clone()),
+        None if default.exists() => Some(default),
+        None => None,
+    };
+    let (mut config, problems) = config::load(path.as_deref(), std::env::vars())?;
+    for problem in &problems {
+        tracing::warn!(%problem, "configuration problem; using the default for this key");
+    }
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = dir.clone();
+    }
+    Ok(config)
+}
+
+fn run(config: &Config, fullscreen: bool) -> Result<()> {
+    let store = Store::open_in_dir(&config.data_dir)
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+    let mut service = CheckInService::new(store, SystemClock, ServiceConfig::from(config));
+    if config.demo_mode() {
+        let seeded = service.seed_demo()?;
+        tracing::info!(appointments = seeded, "demo mode: no server configured, demo practice loaded");
+    }
+    let window = MainWindow::new().context("creating the kiosk window")?;
+    if fullscreen {
+        window.window().set_fullscreen(true);
+    }
+    let _controller = connect(&window, service, UiSettings::from(config));
+    tracing::info!(kiosk_id = %config.kiosk_id, "kiosk ready");
+    window.run().context("running the kiosk window")?;
+    Ok(())
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32)> {
+    let Some((w, h)) = text.split_once('x') else {
+        bail!("size `{text}` should look like 1280x800");
+    };
+    let (w, h): (u32, u32) = (w.trim().parse()?, h.trim().parse()?);
+    if !(200..=4000).contains(&w) || !(200..=4000).contains(&h) {
+        bail!("size `{text}` is out of range (200 to 4000 pixels each way)");
+    }
+    Ok((w, h))
+}

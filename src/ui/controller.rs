@@ -1,0 +1,763 @@
+//! The Rust side of the patient screens: every tap and key arrives here as an event, the
+//! session changes, the app service is called, and the whole state is mapped to the Slint
+//! globals in one place (`show`). Rules live in `domain`/`app`, not here and not in .slint.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
+
+use crate::app::{CheckInService, Clock, ConfirmOutcome, Identification};
+use crate::domain::{normalize_phone, parse_birth_date, DeskReason, WalkIn};
+use crate::ui::i18n::{self, date_order, tr, tr_count, tr_with};
+use crate::ui::qr::qr_image;
+use crate::ui::session::{push_name_char, push_phone_char, Path, Session, Step};
+use crate::{
+    ChooseAdapter, ConfirmAdapter, DateEntryAdapter, DateSegment, DeskAdapter, DoneAdapter,
+    KeyRow, Kiosk, LanguageOption, MainWindow, Nav, Page, ReasonAdapter, TextEntryAdapter, Theme,
+    Tr, WelcomeAdapter,
+};
+
+/// What the patient screens need from the configuration.
+#[derive(Clone, Debug)]
+pub struct UiSettings {
+    pub practice_name: String,
+    pub languages: Vec<String>,
+    pub default_language: String,
+    pub idle_timeout: Duration,
+    pub idle_prompt: Duration,
+    pub done_reset: Duration,
+    pub walk_in_reasons: Vec<String>,
+}
+
+impl From<&crate::config::Config> for UiSettings {
+    fn from(c: &crate::config::Config) -> Self {
+        UiSettings {
+            practice_name: c.practice_name.clone(),
+            languages: c.languages.clone(),
+            default_language: c.default_language.clone(),
+            idle_timeout: Duration::from_secs(u64::from(c.idle_timeout_secs)),
+            idle_prompt: Duration::from_secs(u64::from(c.idle_prompt_secs)),
+            done_reset: Duration::from_secs(u64::from(c.done_reset_secs)),
+            walk_in_reasons: c.walk_in_reasons.clone(),
+        }
+    }
+}
+
+/// A physical key as Slint reports it.
+const KEY_ENTER: char = '\n';
+const KEY_RETURN: char = '\r';
+const KEY_BACKSPACE: char = '\u{8}';
+const KEY_DELETE: char = '\u{7f}';
+const KEY_ESCAPE: char = '\u{1b}';
+
+pub struct Controller<C: Clock + 'static> {
+    window: slint::Weak<MainWindow>,
+    service: CheckInService<C>,
+    settings: UiSettings,
+    session: Session,
+    idle_timer: Timer,
+    tick_timer: Timer,
+    me: Weak<RefCell<Controller<C>>>,
+}
+
+/// Wires the window's callbacks to a new controller and shows the welcome screen.
+pub fn connect<C: Clock + 'static>(
+    window: &MainWindow,
+    service: CheckInService<C>,
+    settings: UiSettings,
+) -> Rc<RefCell<Controller<C>>> {
+    window
+        .global::<Tr>()
+        .on_lookup(|lang, key| i18n::tr(&lang, &key).into());
+    let controller = Rc::new_cyclic(|me| {
+        RefCell::new(Controller {
+            window: window.as_weak(),
+            service,
+            session: Session::new(&settings.default_language),
+            settings,
+            idle_timer: Timer::default(),
+            tick_timer: Timer::default(),
+            me: me.clone(),
+        })
+    });
+    bind_callbacks(window, &controller);
+    controller.borrow_mut().show();
+    controller
+}
+
+/// Every callback borrows the controller, applies one event and redraws the state.
+fn bind_callbacks<C: Clock + 'static>(window: &MainWindow, controller: &Rc<RefCell<Controller<C>>>) {
+    macro_rules! on {
+        ($global:ty, $setter:ident, |$c:ident $(, $arg:ident)*| $body:expr) => {{
+            let weak = Rc::downgrade(controller);
+            window.global::<$global>().$setter(move |$($arg),*| {
+                if let Some(rc) = weak.upgrade() {
+                    if let Ok(mut $c) = rc.try_borrow_mut() {
+                        $c.touched();
+                        $body;
+                        $c.show();
+                    }
+                }
+            });
+        }};
+    }
+    on!(WelcomeAdapter, on_check_in, |c| c.go_to(Step::Choose));
+    on!(ChooseAdapter, on_appointment, |c| c.start_path(Path::Appointment));
+    on!(ChooseAdapter, on_walk_in, |c| c.start_path(Path::WalkIn));
+    on!(ReasonAdapter, on_choose, |c, reason| c.choose_reason(&reason));
+    on!(TextEntryAdapter, on_key, |c, text| c.type_text(&text));
+    on!(TextEntryAdapter, on_backspace, |c| c.backspace());
+    on!(TextEntryAdapter, on_next, |c| c.next());
+    on!(TextEntryAdapter, on_skip, |c| c.skip_phone());
+    on!(DateEntryAdapter, on_digit, |c, digit| c.type_text(&digit));
+    on!(DateEntryAdapter, on_backspace, |c| c.backspace());
+    on!(DateEntryAdapter, on_select, |c, index| c.select_date_field(index));
+    on!(DateEntryAdapter, on_next, |c| c.next());
+    on!(ConfirmAdapter, on_yes, |c| c.confirm());
+    on!(ConfirmAdapter, on_no, |c| c.show_desk(DeskReason::NotFound));
+    on!(DeskAdapter, on_ok, |c| c.start_over());
+    on!(DoneAdapter, on_finish, |c| c.start_over());
+    on!(Nav, on_start_over, |c| c.start_over());
+    on!(Nav, on_back, |c| c.back());
+    on!(Nav, on_help, |c| c.request_help());
+    on!(Nav, on_dismiss_help, |c| c.session.help_visible = false);
+    on!(Nav, on_still_here, |c| ());
+    on!(Nav, on_toggle_contrast, |c| c.toggle_high_contrast());
+    on!(Nav, on_toggle_large_text, |c| c.toggle_large_text());
+    on!(Nav, on_open_languages, |c| c.open_language_picker());
+    on!(Nav, on_close_languages, |c| c.session.language_picker_visible = false);
+    on!(Nav, on_choose_language, |c, code| c.choose_language(&code));
+
+    let weak = Rc::downgrade(controller);
+    window.global::<Nav>().on_key(move |text| {
+        let Some(rc) = weak.upgrade() else {
+            return false;
+        };
+        let Ok(mut c) = rc.try_borrow_mut() else {
+            return false;
+        };
+        c.touched();
+        let used = c.physical_key(&text);
+        c.show();
+        used
+    });
+}
+
+impl<C: Clock + 'static> Controller<C> {
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn service(&self) -> &CheckInService<C> {
+        &self.service
+    }
+
+    pub fn service_mut(&mut self) -> &mut CheckInService<C> {
+        &mut self.service
+    }
+
+    pub fn settings(&self) -> &UiSettings {
+        &self.settings
+    }
+
+    /// Applies new settings at once (e.g. from staff mode) and redraws.
+    pub fn set_settings(&mut self, settings: UiSettings) {
+        self.settings = settings;
+        self.show();
+    }
+
+    fn lang(&self) -> &str {
+        &self.session.language
+    }
+
+    // ----- events --------------------------------------------------------------------
+
+    /// Any touch or key: hides the idle prompt and restarts the idle clock.
+    pub fn touched(&mut self) {
+        self.session.idle_seconds_left = None;
+        self.session.notice_key = None;
+        if self.session.step != Step::Done {
+            self.tick_timer.stop();
+        }
+        let weak = self.me.clone();
+        self.idle_timer.start(TimerMode::SingleShot, self.settings.idle_timeout, move || {
+            with(&weak, Controller::idle_elapsed);
+        });
+    }
+
+    pub fn go_to(&mut self, step: Step) {
+        self.session.step = step;
+        self.session.error_key = None;
+        self.session.key_buffer.clear();
+        self.session.field_before_buffer = None;
+    }
+
+    pub fn start_path(&mut self, path: Path) {
+        self.session.path = Some(path);
+        let first = path.steps().first().copied().unwrap_or(Step::Welcome);
+        self.go_to(first);
+    }
+
+    pub fn choose_reason(&mut self, reason: &str) {
+        if self.settings.walk_in_reasons.iter().any(|r| r == reason) {
+            self.session.reason = Some(reason.to_owned());
+            self.go_to(Step::GivenName);
+        }
+    }
+
+    /// A character from the on-screen keyboard, keypad or a physical keyboard.
+    pub fn type_text(&mut self, text: &str) {
+        self.session.error_key = None;
+        let lang = self.session.language.clone();
+        for c in text.chars() {
+            match self.session.step {
+                Step::GivenName => push_name_char(&mut self.session.given_name, c),
+                Step::FamilyName => push_name_char(&mut self.session.family_name, c),
+                Step::Phone => push_phone_char(&mut self.session.phone, c),
+                Step::BirthDate if c.is_ascii_digit() => self.session.birth.push_digit(&lang, c),
+                _ => {}
+            }
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        self.session.error_key = None;
+        let lang = self.session.language.clone();
+        match self.session.step {
+            Step::GivenName => drop(self.session.given_name.pop()),
+            Step::FamilyName => drop(self.session.family_name.pop()),
+            Step::Phone => drop(self.session.phone.pop()),
+            Step::BirthDate => self.session.birth.backspace(&lang),
+            _ => {}
+        }
+    }
+
+    pub fn select_date_field(&mut self, index: i32) {
+        if let Ok(index) = usize::try_from(index) {
+            self.session.birth.select(index);
+        }
+    }
+
+    /// "Next" on an entry page (or Enter on a keyboard).
+    pub fn next(&mut self) {
+        match self.session.step {
+            Step::GivenName if !self.session.given_name.trim().is_empty() => {
+                self.go_to(Step::FamilyName)
+            }
+            Step::FamilyName if !self.session.family_name.trim().is_empty() => {
+                self.go_to(Step::BirthDate)
+            }
+            Step::BirthDate => self.submit_birth_date(),
+            Step::Phone => self.submit_walk_in(),
+            _ => {}
+        }
+    }
+
+    pub fn skip_phone(&mut self) {
+        if self.session.step == Step::Phone {
+            self.session.phone.clear();
+            self.submit_walk_in();
+        }
+    }
+
+    fn submit_birth_date(&mut self) {
+        let Some((year, month, day)) = self.session.birth.parts() else {
+            return;
+        };
+        let today = self.service.today();
+        let birth = match parse_birth_date(year, month, day, today) {
+            Ok(d) => d,
+            Err(e) => {
+                self.session.error_key = Some(crate::app::AppError::from(e).message_key());
+                return;
+            }
+        };
+        match self.session.path {
+            Some(Path::WalkIn) => self.go_to(Step::Phone),
+            _ => {
+                let family = self.session.family_name.clone();
+                let result = self.service.identify(&family, birth);
+                self.show_identification(result);
+            }
+        }
+    }
+
+    fn show_identification(&mut self, result: Result<Identification, crate::app::AppError>) {
+        match result {
+            Ok(Identification::Found(view)) => {
+                self.session.found = Some(view);
+                self.session.path = Some(Path::Appointment);
+                self.go_to(Step::Confirm);
+            }
+            Ok(Identification::SeeDesk(reason)) => self.show_desk(reason),
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    pub fn confirm(&mut self) {
+        let Some(id) = self.session.found.as_ref().map(|f| f.appointment_id.clone()) else {
+            return;
+        };
+        match self.service.confirm(&id) {
+            Ok(ConfirmOutcome::CheckedIn(ticket)) => self.show_ticket(ticket),
+            Ok(ConfirmOutcome::SeeDesk(reason)) => self.show_desk(reason),
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    fn submit_walk_in(&mut self) {
+        let phone = match normalize_phone(&self.session.phone) {
+            Ok(p) => p,
+            Err(e) => {
+                self.session.error_key = Some(crate::app::AppError::from(e).message_key());
+                return;
+            }
+        };
+        let today = self.service.today();
+        let birth = self
+            .session
+            .birth
+            .parts()
+            .and_then(|(y, m, d)| parse_birth_date(y, m, d, today).ok());
+        let (Some(birth_date), Some(reason)) = (birth, self.session.reason.clone()) else {
+            // The earlier steps guarantee both; go back to the first gap rather than guess.
+            self.go_to(if birth.is_none() { Step::BirthDate } else { Step::Reason });
+            return;
+        };
+        let walk_in = WalkIn {
+            given_name: self.session.given_name.trim().to_owned(),
+            family_name: self.session.family_name.trim().to_owned(),
+            birth_date,
+            phone,
+            reason,
+        };
+        match self.service.walk_in(walk_in) {
+            Ok(ticket) => self.show_ticket(ticket),
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    fn show_ticket(&mut self, ticket: crate::app::Ticket) {
+        // The ticket screen keeps only what it shows; what the patient typed goes now.
+        let language = std::mem::take(&mut self.session.language);
+        let (large, contrast) = (self.session.large_text, self.session.high_contrast);
+        self.session = Session::new(&language);
+        self.session.large_text = large;
+        self.session.high_contrast = contrast;
+        self.session.ticket = Some(ticket);
+        self.go_to(Step::Done);
+        self.session.done_seconds_left = secs(self.settings.done_reset);
+        let weak = self.me.clone();
+        self.tick_timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            with(&weak, Controller::done_tick);
+        });
+    }
+
+    pub fn show_desk(&mut self, reason: DeskReason) {
+        self.session.found = None;
+        self.session.desk_reason = Some(reason);
+        self.go_to(Step::Desk);
+    }
+
+    fn show_error(&mut self, error: &crate::app::AppError) {
+        tracing::error!(error = %error, "check-in step failed; patient sent to the desk");
+        self.session.found = None;
+        self.session.desk_reason = None;
+        self.go_to(Step::Desk);
+    }
+
+    pub fn back(&mut self) {
+        if let Some(step) = self.session.previous_step() {
+            self.go_to(step);
+        }
+    }
+
+    /// Wipes everything the patient entered and returns to the welcome screen.
+    pub fn start_over(&mut self) {
+        self.tick_timer.stop();
+        self.session = Session::new(&self.settings.default_language);
+    }
+
+    pub fn request_help(&mut self) {
+        let screen = format!("{:?}", self.session.step).to_lowercase();
+        if let Err(e) = self.service.request_help(&screen) {
+            tracing::error!(error = %e, "help request could not be stored");
+        }
+        self.session.language_picker_visible = false;
+        self.session.help_visible = true;
+    }
+
+    pub fn toggle_high_contrast(&mut self) {
+        self.session.high_contrast = !self.session.high_contrast;
+    }
+
+    pub fn toggle_large_text(&mut self) {
+        self.session.large_text = !self.session.large_text;
+    }
+
+    pub fn open_language_picker(&mut self) {
+        self.session.language_picker_visible = true;
+    }
+
+    pub fn choose_language(&mut self, code: &str) {
+        if self.settings.languages.iter().any(|l| l == code) {
+            self.session.language = code.to_owned();
+        }
+        self.session.language_picker_visible = false;
+    }
+
+    /// A key from a physical keyboard or a USB scanner (which types its code, then Enter).
+    pub fn physical_key(&mut self, text: &str) -> bool {
+        let mut chars = text.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            return false;
+        };
+        match c {
+            KEY_ENTER | KEY_RETURN => {
+                let buffer = std::mem::take(&mut self.session.key_buffer);
+                let before = self.session.field_before_buffer.take();
+                if self.looks_like_scan(&buffer) {
+                    self.restore_field(before);
+                    self.scan(&buffer);
+                } else {
+                    self.default_action();
+                }
+                true
+            }
+            KEY_BACKSPACE | KEY_DELETE => {
+                self.session.key_buffer.pop();
+                self.backspace();
+                true
+            }
+            KEY_ESCAPE => {
+                if self.session.help_visible || self.session.language_picker_visible {
+                    self.session.help_visible = false;
+                    self.session.language_picker_visible = false;
+                } else {
+                    self.back();
+                }
+                true
+            }
+            // Control characters and Slint's private-use codes for arrows, Tab, F-keys: not ours.
+            c if c.is_control() || ('\u{f700}'..='\u{f8ff}').contains(&c) => false,
+            c => {
+                if self.session.key_buffer.is_empty() {
+                    self.session.field_before_buffer = self.current_field().map(str::to_owned);
+                }
+                self.session.key_buffer.push(c);
+                self.type_text(text);
+                true
+            }
+        }
+    }
+
+    /// A scanner's burst is a scan when no text field is open, or when it carries the code
+    /// prefix or a URL; typing a name followed by Enter is not.
+    fn looks_like_scan(&self, buffer: &str) -> bool {
+        if buffer.trim().is_empty() {
+            return false;
+        }
+        let upper = buffer.trim().to_uppercase();
+        self.current_field().is_none() && self.session.step != Step::BirthDate
+            || upper.starts_with("CKI")
+            || upper.contains("://")
+    }
+
+    fn current_field(&self) -> Option<&str> {
+        match self.session.step {
+            Step::GivenName => Some(&self.session.given_name),
+            Step::FamilyName => Some(&self.session.family_name),
+            Step::Phone => Some(&self.session.phone),
+            _ => None,
+        }
+    }
+
+    fn restore_field(&mut self, before: Option<String>) {
+        let Some(before) = before else {
+            return;
+        };
+        match self.session.step {
+            Step::GivenName => self.session.given_name = before,
+            Step::FamilyName => self.session.family_name = before,
+            Step::Phone => self.session.phone = before,
+            _ => {}
+        }
+    }
+
+    fn scan(&mut self, raw: &str) {
+        // A scan replaces whatever this session was doing: it is a new identification.
+        let language = self.session.language.clone();
+        let result = self.service.identify_by_scan(raw);
+        match result {
+            Err(crate::app::AppError::BadScan) => {
+                self.session.notice_key = Some("error.bad_scan");
+                self.session.error_key = Some("error.bad_scan");
+            }
+            other => {
+                self.tick_timer.stop();
+                let (large, contrast) = (self.session.large_text, self.session.high_contrast);
+                self.session = Session::new(&language);
+                self.session.large_text = large;
+                self.session.high_contrast = contrast;
+                self.show_identification(other);
+            }
+        }
+    }
+
+    /// Enter on a keyboard does what the page's main button does.
+    fn default_action(&mut self) {
+        match self.session.step {
+            Step::Welcome => self.go_to(Step::Choose),
+            Step::Confirm => self.confirm(),
+            Step::Desk | Step::Done => self.start_over(),
+            Step::GivenName | Step::FamilyName | Step::BirthDate | Step::Phone => self.next(),
+            Step::Choose | Step::Reason => {}
+        }
+    }
+
+    fn idle_elapsed(&mut self) {
+        if self.session.is_pristine(&self.settings.default_language)
+            || self.session.step == Step::Done
+        {
+            return;
+        }
+        self.show_idle_prompt();
+    }
+
+    /// "Are you still there?" with its countdown to the wipe.
+    pub fn show_idle_prompt(&mut self) {
+        self.session.idle_seconds_left = Some(secs(self.settings.idle_prompt).max(1));
+        let weak = self.me.clone();
+        self.tick_timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            with(&weak, Controller::idle_tick);
+        });
+        self.show();
+    }
+
+    fn idle_tick(&mut self) {
+        match self.session.idle_seconds_left {
+            Some(left) if left > 1 => self.session.idle_seconds_left = Some(left - 1),
+            Some(_) => {
+                tracing::info!("idle timeout: session wiped");
+                self.start_over();
+            }
+            None => self.tick_timer.stop(),
+        }
+        self.show();
+    }
+
+    fn done_tick(&mut self) {
+        if self.session.done_seconds_left > 1 {
+            self.session.done_seconds_left -= 1;
+        } else {
+            self.start_over();
+        }
+        self.show();
+    }
+
+    // ----- mapping to the screen -----------------------------------------------------
+
+    /// Maps the whole session to the Slint globals. Cheap; called after every event.
+    pub fn show(&mut self) {
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
+        let lang = self.lang().to_owned();
+        let s = &self.session;
+
+        let theme = window.global::<Theme>();
+        theme.set_high_contrast(s.high_contrast);
+        theme.set_large_text(s.large_text);
+        window.global::<Tr>().set_language(lang.as_str().into());
+
+        let kiosk = window.global::<Kiosk>();
+        kiosk.set_practice_name(self.settings.practice_name.as_str().into());
+        kiosk.set_languages(model(
+            self.settings
+                .languages
+                .iter()
+                .map(|code| LanguageOption {
+                    code: code.as_str().into(),
+                    name: i18n::language_name(code).into(),
+                })
+                .collect(),
+        ));
+        let typical = self.service.typical_wait_minutes().unwrap_or(0);
+        kiosk.set_typical_wait(tr_with(&lang, "wait.typical", &[("minutes", typical.to_string())]).into());
+        kiosk.set_notice(s.notice_key.map(|k| tr(&lang, k)).unwrap_or_default().into());
+
+        let nav = window.global::<Nav>();
+        nav.set_page(page_of(s.step));
+        nav.set_progress(
+            s.progress()
+                .map(|(n, m)| {
+                    tr_with(&lang, "nav.progress", &[("step", n.to_string()), ("steps", m.to_string())])
+                })
+                .unwrap_or_default()
+                .into(),
+        );
+        nav.set_can_go_back(s.previous_step().is_some());
+        nav.set_help_visible(s.help_visible);
+        nav.set_language_picker_visible(s.language_picker_visible);
+        nav.set_idle_prompt_visible(s.idle_seconds_left.is_some());
+        nav.set_idle_countdown(
+            s.idle_seconds_left
+                .map(|n| tr_with(&lang, "idle.countdown", &[("seconds", n.to_string())]))
+                .unwrap_or_default()
+                .into(),
+        );
+
+        self.show_entry(&window, &lang);
+        self.show_results(&window, &lang);
+    }
+
+    fn show_entry(&self, window: &MainWindow, lang: &str) {
+        let s = &self.session;
+        let text = window.global::<TextEntryAdapter>();
+        let (prompt, hint, value, numeric) = match s.step {
+            Step::GivenName => ("walkin.given_name", "walkin.given_name_hint", &s.given_name, false),
+            Step::Phone => ("walkin.phone", "walkin.phone_hint", &s.phone, true),
+            _ => ("identify.family_name", "identify.family_name_hint", &s.family_name, false),
+        };
+        text.set_prompt_key(prompt.into());
+        text.set_hint_key(hint.into());
+        text.set_value(value.as_str().into());
+        text.set_numeric(numeric);
+        text.set_optional(s.step == Step::Phone);
+        text.set_can_continue(!value.trim().is_empty());
+        text.set_error_key(s.error_key.unwrap_or_default().into());
+        text.set_rows(model(keyboard_rows(lang)));
+
+        let date = window.global::<DateEntryAdapter>();
+        let segments = date_order(lang)
+            .iter()
+            .enumerate()
+            .map(|(i, f)| DateSegment {
+                label_key: f.label_key().into(),
+                text: s.birth.field(*f).into(),
+                placeholder: tr(lang, f.placeholder_key()).into(),
+                active: i == s.birth.active,
+                wide: f.max_digits() > 2,
+            })
+            .collect();
+        date.set_segments(model(segments));
+        date.set_summary(
+            s.birth
+                .calendar_date()
+                .map(|d| i18n::format_long_date(lang, d))
+                .unwrap_or_default()
+                .into(),
+        );
+        date.set_error_key(s.error_key.unwrap_or_default().into());
+        date.set_can_continue(s.birth.is_complete());
+
+        let reasons = window.global::<ReasonAdapter>();
+        reasons.set_reasons(model(
+            self.settings.walk_in_reasons.iter().map(|r| SharedString::from(r.as_str())).collect(),
+        ));
+        reasons.set_selected(s.reason.clone().unwrap_or_default().into());
+    }
+
+    fn show_results(&self, window: &MainWindow, lang: &str) {
+        let s = &self.session;
+        let confirm = window.global::<ConfirmAdapter>();
+        if let Some(found) = &s.found {
+            confirm.set_display_name(found.display_name.as_str().into());
+            confirm.set_time(i18n::format_time(lang, found.start.time()).into());
+            confirm.set_clinician(found.clinician.as_str().into());
+        } else {
+            // Nothing of a previous patient may linger in the UI.
+            confirm.set_display_name(SharedString::new());
+            confirm.set_time(SharedString::new());
+            confirm.set_clinician(SharedString::new());
+        }
+
+        window
+            .global::<DeskAdapter>()
+            .set_reason(desk_reason_key(s.desk_reason).into());
+
+        let done = window.global::<DoneAdapter>();
+        match &s.ticket {
+            Some(t) => {
+                done.set_ticket(t.ticket.as_str().into());
+                done.set_ahead(tr_count(lang, "done.ahead", t.ahead).into());
+                let wait = if t.wait.min_minutes == 0 {
+                    tr_with(lang, "done.wait_soon", &[("max", t.wait.max_minutes.to_string())])
+                } else {
+                    tr_with(
+                        lang,
+                        "done.wait_range",
+                        &[("min", t.wait.min_minutes.to_string()), ("max", t.wait.max_minutes.to_string())],
+                    )
+                };
+                done.set_wait(wait.into());
+                let qr = t.follow_url.as_deref().and_then(qr_image);
+                done.set_has_qr(qr.is_some());
+                done.set_qr(qr.unwrap_or_default());
+                done.set_countdown(
+                    tr_with(lang, "done.countdown", &[("seconds", s.done_seconds_left.to_string())]).into(),
+                );
+            }
+            None => {
+                done.set_ticket(SharedString::new());
+                done.set_has_qr(false);
+                done.set_qr(slint::Image::default());
+            }
+        }
+    }
+}
+
+fn with<C: Clock + 'static>(weak: &Weak<RefCell<Controller<C>>>, f: fn(&mut Controller<C>)) {
+    if let Some(rc) = weak.upgrade() {
+        if let Ok(mut c) = rc.try_borrow_mut() {
+            f(&mut c);
+        }
+    }
+}
+
+fn secs(d: Duration) -> u32 {
+    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
+}
+
+fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+    ModelRc::new(VecModel::from(items))
+}
+
+fn page_of(step: Step) -> Page {
+    match step {
+        Step::Welcome => Page::Welcome,
+        Step::Choose => Page::Choose,
+        Step::Reason => Page::Reason,
+        Step::GivenName | Step::FamilyName | Step::Phone => Page::TextEntry,
+        Step::BirthDate => Page::DateEntry,
+        Step::Confirm => Page::Confirm,
+        Step::Desk => Page::Desk,
+        Step::Done => Page::Done,
+    }
+}
+
+fn desk_reason_key(reason: Option<DeskReason>) -> &'static str {
+    match reason {
+        Some(DeskReason::NotFound) => "not_found",
+        Some(DeskReason::TooEarly) => "too_early",
+        Some(DeskReason::TooLate) => "too_late",
+        Some(DeskReason::DeskOnly) => "desk_only",
+        Some(DeskReason::AlreadyCheckedIn) => "already_checked_in",
+        None => "error",
+    }
+}
+
+/// Letter rows of the on-screen keyboard for a language.
+fn keyboard_rows(lang: &str) -> Vec<KeyRow> {
+    let rows: [&str; 3] = match lang {
+        "es" => ["QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM'-"],
+        _ => ["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM'-"],
+    };
+    rows.iter()
+        .map(|row| KeyRow {
+            keys: model(row.chars().map(|c| SharedString::from(c.to_string())).collect()),
+        })
+        .collect()
+}

@@ -1,0 +1,143 @@
+//! The one translation lookup, shared by the .slint files (through `Tr.lookup`) and Rust.
+//! Catalogues live in locales/<lang>.yml and are compiled in by rust-i18n.
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+
+/// Languages with a complete catalogue, each named in its own language and script.
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("es", "Español")];
+
+/// The language's own name, or the code when we have no catalogue for it.
+pub fn language_name(code: &str) -> &str {
+    LANGUAGES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, name)| name)
+}
+
+/// Text for `key` in `lang`. A key missing from `lang` falls back to English at run time;
+/// the catalogue tests make sure that never ships.
+pub fn tr(lang: &str, key: &str) -> String {
+    rust_i18n::t!(key, locale = lang).into_owned()
+}
+
+/// Text for `key` with `%{name}` placeholders filled in.
+pub fn tr_with(lang: &str, key: &str, args: &[(&str, String)]) -> String {
+    let mut text = tr(lang, key);
+    for (name, value) in args {
+        text = text.replace(&format!("%{{{name}}}"), value);
+    }
+    text
+}
+
+/// "1 person ahead" / "2 people ahead": keys `<key>.zero`, `<key>.one`, `<key>.other`.
+pub fn tr_count(lang: &str, key: &str, count: u32) -> String {
+    let form = match count {
+        0 => "zero",
+        1 => "one",
+        _ => "other",
+    };
+    tr_with(lang, &format!("{key}.{form}"), &[("count", count.to_string())])
+}
+
+/// A clock time as the language writes it ("10:30 AM", "10:30").
+pub fn format_time(lang: &str, time: NaiveTime) -> String {
+    let (hour, minute) = (time.hour(), time.minute());
+    if tr(lang, "time.clock") == "12" {
+        let suffix = if hour < 12 { "time.am" } else { "time.pm" };
+        let h12 = match hour % 12 {
+            0 => 12,
+            h => h,
+        };
+        format!("{h12}:{minute:02} {}", tr(lang, suffix))
+    } else {
+        format!("{hour:02}:{minute:02}")
+    }
+}
+
+/// A date written out in full ("March 9, 1984", "9 de marzo de 1984").
+pub fn format_long_date(lang: &str, date: NaiveDate) -> String {
+    tr_with(
+        lang,
+        "date.long",
+        &[
+            ("day", date.day().to_string()),
+            ("month", tr(lang, &format!("month.{}", date.month()))),
+            ("year", date.year().to_string()),
+        ],
+    )
+}
+
+/// The order the language writes a date in, as field names.
+pub fn date_order(lang: &str) -> [DateField; 3] {
+    match tr(lang, "date.order").as_str() {
+        "dmy" => [DateField::Day, DateField::Month, DateField::Year],
+        "ymd" => [DateField::Year, DateField::Month, DateField::Day],
+        _ => [DateField::Month, DateField::Day, DateField::Year],
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateField {
+    Day,
+    Month,
+    Year,
+}
+
+impl DateField {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            DateField::Day => "date.day",
+            DateField::Month => "date.month",
+            DateField::Year => "date.year",
+        }
+    }
+
+    pub fn placeholder_key(self) -> &'static str {
+        match self {
+            DateField::Day => "date.placeholder.day",
+            DateField::Month => "date.placeholder.month",
+            DateField::Year => "date.placeholder.year",
+        }
+    }
+
+    pub fn max_digits(self) -> usize {
+        match self {
+            DateField::Year => 4,
+            _ => 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_follow_the_language() {
+        let t = NaiveTime::from_hms_opt(14, 5, 0).unwrap();
+        assert_eq!(format_time("en", t), "2:05 PM");
+        assert_eq!(format_time("es", t), "14:05");
+        let midnight = NaiveTime::from_hms_opt(0, 30, 0).unwrap();
+        assert_eq!(format_time("en", midnight), "12:30 AM");
+    }
+
+    #[test]
+    fn long_dates_follow_the_language() {
+        let d = NaiveDate::from_ymd_opt(1984, 3, 9).unwrap();
+        assert_eq!(format_long_date("en", d), "March 9, 1984");
+        assert_eq!(format_long_date("es", d), "9 de marzo de 1984");
+    }
+
+    #[test]
+    fn counts_pick_the_plural_form() {
+        assert_eq!(tr_count("en", "done.ahead", 1), "1 person ahead of you");
+        assert_eq!(tr_count("en", "done.ahead", 3), "3 people ahead of you");
+        assert_eq!(tr_count("es", "done.ahead", 2), "2 personas antes que usted");
+    }
+
+    #[test]
+    fn date_order_follows_the_language() {
+        assert_eq!(date_order("en")[0], DateField::Month);
+        assert_eq!(date_order("es")[0], DateField::Day);
+    }
+}

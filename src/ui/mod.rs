@@ -1,0 +1,10 @@
+//! The Rust side of the UI: the controller behind the patient screens, the translation
+//! bridge, QR images and offscreen rendering. Slint types stop here.
+
+pub mod controller;
+pub mod i18n;
+pub mod qr;
+pub mod render;
+pub mod session;
+
+pub use controller::{connect, Controller, UiSettings};

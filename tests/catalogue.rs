@@ -1,0 +1,156 @@
+//! Every translation key used anywhere exists in every catalogue, and Spanish really
+//! replaces every visible English string on every screen.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use checkin_kiosk::config::Config;
+use checkin_kiosk::ui::i18n::LANGUAGES;
+use checkin_kiosk::ui::render::{drive_scene, Scene};
+
+use crate::util::start_kiosk;
+
+/// A catalogue file: flat `key: "value"` lines (rust-i18n format version 1).
+fn catalogue(lang: &str) -> BTreeMap<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("locales/{lang}.yml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut map = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with("_version") {
+            continue;
+        }
+        let (key, value) = line
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("{}:{}: not a `key: value` line", path.display(), n + 1));
+        let value = value.trim().trim_matches('"');
+        assert!(!value.is_empty(), "{}:{}: empty text for {key}", path.display(), n + 1);
+        assert!(map.insert(key.to_owned(), value.to_owned()).is_none(), "{}: {key} twice", path.display());
+    }
+    map
+}
+
+fn files_under(dir: &str, ext: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == ext) {
+                out.push((p.display().to_string(), std::fs::read_to_string(&p).expect("read")));
+            }
+        }
+    }
+    out
+}
+
+/// Keys written literally in the code: `Tr.t("...")` in .slint, and string literals in Rust
+/// that start with a catalogue section (e.g. "done.ahead", "error.store").
+fn keys_used_in_code(sections: &BTreeSet<String>) -> BTreeSet<(String, String)> {
+    let mut used = BTreeSet::new();
+    for (file, text) in files_under("ui", "slint") {
+        for part in text.split("Tr.t(\"").skip(1) {
+            if let Some((key, rest)) = part.split_once('"') {
+                if rest.starts_with(')') {
+                    used.insert((file.clone(), key.to_owned()));
+                }
+            }
+        }
+    }
+    for (file, text) in files_under("src", "rs") {
+        for (i, literal) in text.split('"').enumerate() {
+            let looks_like_key = i % 2 == 1
+                && literal.contains('.')
+                && literal.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+                && literal.split('.').next().is_some_and(|s| sections.contains(s));
+            if looks_like_key {
+                used.insert((file.clone(), literal.to_owned()));
+            }
+        }
+    }
+    used
+}
+
+#[test]
+fn every_catalogue_has_exactly_the_english_keys() {
+    let en = catalogue("en");
+    for (lang, _) in LANGUAGES {
+        let other = catalogue(lang);
+        let missing: Vec<_> = en.keys().filter(|k| !other.contains_key(*k)).collect();
+        let extra: Vec<_> = other.keys().filter(|k| !en.contains_key(*k)).collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
+    }
+}
+
+#[test]
+fn every_key_used_in_the_code_is_in_every_catalogue() {
+    let en = catalogue("en");
+    let sections: BTreeSet<String> = en.keys().filter_map(|k| k.split('.').next()).map(str::to_owned).collect();
+    let used = keys_used_in_code(&sections);
+    assert!(used.len() > 40, "the scan found too few keys ({}) to be trusted", used.len());
+    // Keys built at run time from a known list.
+    let mut built: Vec<String> = Vec::new();
+    for reason in Config::default().walk_in_reasons {
+        built.push(format!("walkin.reason.{reason}"));
+    }
+    for reason in ["not_found", "too_early", "too_late", "desk_only", "already_checked_in", "error"] {
+        built.push(format!("desk.{reason}.title"));
+        built.push(format!("desk.{reason}.body"));
+    }
+    built.extend((1..=12).map(|m| format!("month.{m}")));
+    for (lang, _) in LANGUAGES {
+        let cat = catalogue(lang);
+        let has = |k: &str| cat.contains_key(k) || cat.contains_key(&format!("{k}.other"));
+        for (file, key) in &used {
+            assert!(has(key), "{file} uses `{key}`, missing from locales/{lang}.yml");
+        }
+        for key in &built {
+            assert!(has(key), "`{key}` is built at run time and missing from locales/{lang}.yml");
+        }
+    }
+}
+
+/// A text that is the same in every language: names, numbers, single keys, the language list.
+fn language_neutral(text: &str) -> bool {
+    let people = checkin_kiosk::app::demo::people();
+    let names = [
+        people.maria.display_name.as_str(),
+        "Riverside Family Clinic",
+        "Dr. Luis Romero",
+        "Dr. Amara Patel",
+        "Muño",
+        "Ana Lucía",
+        "Ana",
+        "Torres",
+        "Muñoz",
+    ];
+    text.chars().count() <= 2
+        || !text.chars().any(char::is_alphabetic)
+        || LANGUAGES.iter().any(|(_, name)| *name == text)
+        || names.contains(&text)
+        || text.starts_with("A-")
+        || text.starts_with("W-")
+}
+
+#[test]
+fn spanish_changes_every_visible_string_on_every_screen() {
+    let k = start_kiosk(Config::default());
+    for scene in Scene::ALL {
+        let mut seen = BTreeMap::new();
+        for lang in ["en", "es"] {
+            drive_scene(&k.controller, *scene, lang, false, false);
+            k.controller.borrow_mut().show();
+            let texts: BTreeSet<String> = k.visible_texts().into_iter().collect();
+            assert!(texts.len() >= 3, "{scene:?} in {lang} shows too little: {texts:?}");
+            seen.insert(lang, texts);
+        }
+        let same: Vec<_> = seen["es"]
+            .intersection(&seen["en"])
+            .filter(|t| !language_neutral(t))
+            .collect();
+        assert!(same.is_empty(), "{scene:?}: still English in Spanish: {same:?}");
+    }
+}

@@ -1,0 +1,78 @@
+//! No patient name, birth date or phone number in the logs of full check-ins, at the most
+//! verbose level.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use checkin_kiosk::config::Config;
+
+use crate::util::start_kiosk;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn full_check_ins_log_no_patient_data_at_trace_level() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("subscriber");
+
+    let k = start_kiosk(Config::default());
+    // An appointment, found by a misspelt-accent name, checked in.
+    k.tap_tr("welcome.check_in");
+    k.tap_tr("choose.appointment");
+    k.type_keys("MUNOZ");
+    k.tap_tr("nav.next");
+    k.type_keys("03091984");
+    k.tap_tr("nav.next");
+    k.tap_tr("confirm.yes");
+    k.tap_tr("done.finish");
+    // A failed attempt.
+    k.tap_tr("welcome.check_in");
+    k.tap_tr("choose.appointment");
+    k.type_keys("OBRIENSMITH");
+    k.tap_tr("nav.next");
+    k.type_keys("01011900");
+    k.tap_tr("nav.next");
+    k.tap_tr("desk.ok");
+    // A walk-in with a phone number.
+    k.tap_tr("welcome.check_in");
+    k.tap_tr("choose.walk_in");
+    k.tap_tr("walkin.reason.injury");
+    k.type_keys("ZELDA");
+    k.tap_tr("nav.next");
+    k.type_keys("QUIXOTE");
+    k.tap_tr("nav.next");
+    k.type_keys("05211979");
+    k.tap_tr("nav.next");
+    k.type_keys("5550142999");
+    k.tap_tr("nav.next");
+    assert!(k.has_tr("done.title"));
+    assert_eq!(k.count("check_ins"), 2);
+
+    let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+    assert!(logs.lines().count() >= 3, "the check-ins should have logged something:\n{logs}");
+    for secret in [
+        "Muñoz", "MUNOZ", "Munoz", "munoz", "María", "1984-03-09", "1984", "O'Brien", "obrien", "OBRIENSMITH",
+        "Zelda", "ZELDA", "Quixote", "1979", "5550142999", "injury",
+    ] {
+        assert!(!logs.contains(secret), "log output contains {secret:?}:\n{logs}");
+    }
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary. Each test runs in its own process under nextest, which
+//! Slint needs (its platform is set once per process).
+
+mod util;
+
+mod catalogue;
+mod patient_flow;
+mod privacy;
+mod render;
+mod store_file;

@@ -1,0 +1,133 @@
+//! Helpers: a kiosk on a real SQLite file in a temp dir, driven through Slint's testing
+//! backend by accessible labels, the way a screen reader or a patient would.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use checkin_kiosk::app::{CheckInService, FixedClock, ServiceConfig};
+use checkin_kiosk::config::Config;
+use checkin_kiosk::store::Store;
+use checkin_kiosk::ui::{connect, Controller, UiSettings};
+use checkin_kiosk::MainWindow;
+use chrono::{NaiveDate, NaiveDateTime};
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+
+pub struct TestKiosk {
+    pub window: MainWindow,
+    pub controller: Rc<RefCell<Controller<FixedClock>>>,
+    pub dir: tempfile::TempDir,
+}
+
+/// Mid-morning on a fixed day: the demo practice is laid out around it.
+pub fn test_now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("valid test time")
+}
+
+pub fn settings(config: &Config) -> UiSettings {
+    UiSettings::from(config)
+}
+
+/// A kiosk with the demo practice, on a fresh database file, shown in the testing backend.
+pub fn start_kiosk(config: Config) -> TestKiosk {
+    i_slint_backend_testing::init_no_event_loop();
+    start_kiosk_on_current_platform(config)
+}
+
+pub fn start_kiosk_on_current_platform(config: Config) -> TestKiosk {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_in_dir(dir.path()).expect("open store");
+    let mut service = CheckInService::new(store, FixedClock::new(test_now()), ServiceConfig::from(&config));
+    service.seed_demo().expect("seed demo");
+    let window = MainWindow::new().expect("window");
+    let controller = connect(&window, service, settings(&config));
+    window.show().expect("show");
+    settle();
+    TestKiosk { window, controller, dir }
+}
+
+impl TestKiosk {
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("kiosk.db")
+    }
+
+    /// A second, independent connection to the database file the kiosk wrote.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.db_path()).expect("open db file")
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.db()
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    }
+
+    /// All elements with this accessible label that are currently on screen.
+    pub fn find(&self, label: &str) -> Vec<ElementHandle> {
+        settle();
+        ElementHandle::find_by_accessible_label(&self.window, label).collect()
+    }
+
+    pub fn has(&self, label: &str) -> bool {
+        !self.find(label).is_empty()
+    }
+
+    /// Taps the one control with this label (fails when there is none or several).
+    pub fn tap(&self, label: &str) {
+        let found = self.find(label);
+        assert_eq!(found.len(), 1, "expected exactly one control labelled {label:?}, found {}", found.len());
+        found[0].invoke_accessible_default_action();
+        settle();
+    }
+
+    /// Types on the on-screen keyboard or keypad, key by key.
+    pub fn type_keys(&self, text: &str) {
+        for c in text.chars() {
+            let label = if c == ' ' { self.tr("keyboard.space") } else { c.to_uppercase().to_string() };
+            self.tap(&label);
+        }
+    }
+
+    pub fn tr(&self, key: &str) -> String {
+        let lang = self.controller.borrow().session().language.clone();
+        checkin_kiosk::ui::i18n::tr(&lang, key)
+    }
+
+    /// Taps the control whose label is the translation of `key` in the current language.
+    pub fn tap_tr(&self, key: &str) {
+        let label = self.tr(key);
+        self.tap(&label);
+    }
+
+    pub fn has_tr(&self, key: &str) -> bool {
+        self.has(&self.tr(key))
+    }
+
+    /// Every label and text visible right now.
+    pub fn visible_texts(&self) -> Vec<String> {
+        settle();
+        self.window
+            .root_element()
+            .query_descendants()
+            .match_predicate(|e| e.accessible_label().is_some_and(|l| !l.is_empty()))
+            .find_all()
+            .into_iter()
+            .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+            .collect()
+    }
+}
+
+/// Lets Slint instantiate newly shown pages and run change handlers.
+pub fn settle() {
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(1));
+}
+
+pub fn advance(d: Duration) {
+    i_slint_backend_testing::mock_elapsed_time(d);
+}
