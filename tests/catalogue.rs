@@ -63,6 +63,7 @@ fn keys_used_in_code(sections: &BTreeSet<String>) -> BTreeSet<(String, String)> 
         for (i, literal) in text.split('"').enumerate() {
             let looks_like_key = i % 2 == 1
                 && literal.contains('.')
+                && literal.split('.').all(|segment| !segment.is_empty())
                 && literal.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
                 && literal.split('.').next().is_some_and(|s| sections.contains(s));
             if looks_like_key {

@@ -585,7 +585,7 @@ impl<C: Clock + 'static> Controller<C> {
                 .collect(),
         ));
         let typical = self.service.typical_wait_minutes().unwrap_or(0);
-        kiosk.set_typical_wait(tr_with(&lang, "wait.typical", &[("minutes", typical.to_string())]).into());
+        kiosk.set_typical_wait(tr_with(&lang, "welcome.wait_minutes", &[("minutes", typical.to_string())]).into());
         kiosk.set_notice(s.notice_key.map(|k| tr(&lang, k)).unwrap_or_default().into());
 
         let nav = window.global::<Nav>();

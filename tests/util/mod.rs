@@ -14,7 +14,7 @@ use checkin_kiosk::store::Store;
 use checkin_kiosk::ui::{connect, Controller, UiSettings};
 use checkin_kiosk::MainWindow;
 use chrono::{NaiveDate, NaiveDateTime};
-use i_slint_backend_testing::ElementHandle;
+use i_slint_backend_testing::{ElementHandle, ElementRoot};
 use slint::ComponentHandle;
 
 pub struct TestKiosk {

@@ -1,0 +1,87 @@
+/// Parameters of the first, simple wait estimator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitParams {
+    pub minutes_per_patient: u32,
+}
+
+impl Default for WaitParams {
+    fn default() -> Self {
+        WaitParams {
+            minutes_per_patient: 12,
+        }
+    }
+}
+
+/// An honest range, not a promise: "2 people ahead of you, about 15 to 35 minutes".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitEstimate {
+    pub ahead: u32,
+    pub min_minutes: u32,
+    pub max_minutes: u32,
+}
+
+const STEP: u32 = 5;
+
+/// `ahead` patients in the same queue before this one, and the minutes until the patient's
+/// own appointment (negative when it has passed; 0 for walk-ins).
+pub fn estimate_wait(ahead: u32, minutes_until_start: i64, params: &WaitParams) -> WaitEstimate {
+    let base = ahead.saturating_mul(params.minutes_per_patient);
+    let until_start = u32::try_from(minutes_until_start.max(0)).unwrap_or(u32::MAX);
+    let low = (base.saturating_mul(3) / 4).max(until_start);
+    let high = (base.saturating_mul(5) / 4).max(low).saturating_add(STEP);
+    WaitEstimate {
+        ahead,
+        min_minutes: low / STEP * STEP,
+        max_minutes: high.div_ceil(STEP).saturating_mul(STEP),
+    }
+}
+
+/// Today's typical wait: the median of observed waits, or the configured pace.
+pub fn typical_wait(recent_waits_minutes: &[u32], params: &WaitParams) -> u32 {
+    if recent_waits_minutes.is_empty() {
+        return params.minutes_per_patient;
+    }
+    let mut sorted = recent_waits_minutes.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied().unwrap_or(params.minutes_per_patient)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_ahead_and_appointment_now_is_a_short_range() {
+        let w = estimate_wait(0, 0, &WaitParams::default());
+        assert_eq!((w.min_minutes, w.max_minutes), (0, 5));
+    }
+
+    #[test]
+    fn the_range_grows_with_people_ahead() {
+        let p = WaitParams::default();
+        let two = estimate_wait(2, 0, &p);
+        let five = estimate_wait(5, 0, &p);
+        assert_eq!((two.min_minutes, two.max_minutes), (15, 35));
+        assert!(five.min_minutes > two.min_minutes && five.max_minutes > two.max_minutes);
+        assert!(two.max_minutes % 5 == 0 && two.min_minutes % 5 == 0);
+    }
+
+    #[test]
+    fn an_early_patient_waits_at_least_until_the_appointment() {
+        let w = estimate_wait(0, 22, &WaitParams::default());
+        assert_eq!((w.min_minutes, w.max_minutes), (20, 30));
+    }
+
+    #[test]
+    fn typical_wait_is_the_median_or_the_pace() {
+        let p = WaitParams::default();
+        assert_eq!(typical_wait(&[], &p), 12);
+        assert_eq!(typical_wait(&[30, 5, 10], &p), 10);
+    }
+
+    #[test]
+    fn huge_inputs_do_not_overflow() {
+        let w = estimate_wait(u32::MAX, i64::MAX, &WaitParams::default());
+        assert!(w.max_minutes >= w.min_minutes);
+    }
+}
