@@ -14,7 +14,11 @@ use checkin_kiosk::ui::{connect, UiSettings};
 use checkin_kiosk::{telemetry, MainWindow};
 
 #[derive(Parser)]
-#[command(name = "checkin-kiosk", version, about = "Patient check-in kiosk for medical waiting rooms")]
+#[command(
+    name = "checkin-kiosk",
+    version,
+    about = "Patient check-in kiosk for medical waiting rooms"
+)]
 struct Cli {
     /// Configuration file (default: /etc/checkin-kiosk/kiosk.toml when it exists).
     #[arg(long, global = true)]
@@ -75,14 +79,20 @@ fn main() -> Result<()> {
             let scenes = if screen == "all" {
                 Scene::ALL.to_vec()
             } else {
-                screen.split(',').map(Scene::parse).collect::<Result<Vec<_>, _>>()?
+                screen
+                    .split(',')
+                    .map(Scene::parse)
+                    .collect::<Result<Vec<_>, _>>()?
             };
             let languages: Vec<String> = if lang == "all" {
                 config.languages.clone()
             } else {
                 lang.split(',').map(str::to_owned).collect()
             };
-            let sizes = size.split(',').map(parse_size).collect::<Result<Vec<_>>>()?;
+            let sizes = size
+                .split(',')
+                .map(parse_size)
+                .collect::<Result<Vec<_>>>()?;
             let mut jobs = Vec::new();
             for scene in &scenes {
                 for language in &languages {
@@ -146,7 +156,10 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
     let mut service = CheckInService::new(store, SystemClock, ServiceConfig::from(config));
     if config.demo_mode() {
         let seeded = service.seed_demo()?;
-        tracing::info!(appointments = seeded, "demo mode: no server configured, demo practice loaded");
+        tracing::info!(
+            appointments = seeded,
+            "demo mode: no server configured, demo practice loaded"
+        );
     }
     let window = MainWindow::new().context("creating the kiosk window")?;
     if fullscreen {

@@ -24,8 +24,17 @@ fn catalogue(lang: &str) -> BTreeMap<String, String> {
             .split_once(": ")
             .unwrap_or_else(|| panic!("{}:{}: not a `key: value` line", path.display(), n + 1));
         let value = value.trim().trim_matches('"');
-        assert!(!value.is_empty(), "{}:{}: empty text for {key}", path.display(), n + 1);
-        assert!(map.insert(key.to_owned(), value.to_owned()).is_none(), "{}: {key} twice", path.display());
+        assert!(
+            !value.is_empty(),
+            "{}:{}: empty text for {key}",
+            path.display(),
+            n + 1
+        );
+        assert!(
+            map.insert(key.to_owned(), value.to_owned()).is_none(),
+            "{}: {key} twice",
+            path.display()
+        );
     }
     map
 }
@@ -39,7 +48,10 @@ fn files_under(dir: &str, ext: &str) -> Vec<(String, String)> {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|e| e == ext) {
-                out.push((p.display().to_string(), std::fs::read_to_string(&p).expect("read")));
+                out.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).expect("read"),
+                ));
             }
         }
     }
@@ -64,8 +76,13 @@ fn keys_used_in_code(sections: &BTreeSet<String>) -> BTreeSet<(String, String)> 
             let looks_like_key = i % 2 == 1
                 && literal.contains('.')
                 && literal.split('.').all(|segment| !segment.is_empty())
-                && literal.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
-                && literal.split('.').next().is_some_and(|s| sections.contains(s));
+                && literal
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+                && literal
+                    .split('.')
+                    .next()
+                    .is_some_and(|s| sections.contains(s));
             if looks_like_key {
                 used.insert((file.clone(), literal.to_owned()));
             }
@@ -89,15 +106,30 @@ fn every_catalogue_has_exactly_the_english_keys() {
 #[test]
 fn every_key_used_in_the_code_is_in_every_catalogue() {
     let en = catalogue("en");
-    let sections: BTreeSet<String> = en.keys().filter_map(|k| k.split('.').next()).map(str::to_owned).collect();
+    let sections: BTreeSet<String> = en
+        .keys()
+        .filter_map(|k| k.split('.').next())
+        .map(str::to_owned)
+        .collect();
     let used = keys_used_in_code(&sections);
-    assert!(used.len() > 40, "the scan found too few keys ({}) to be trusted", used.len());
+    assert!(
+        used.len() > 40,
+        "the scan found too few keys ({}) to be trusted",
+        used.len()
+    );
     // Keys built at run time from a known list.
     let mut built: Vec<String> = Vec::new();
     for reason in Config::default().walk_in_reasons {
         built.push(format!("walkin.reason.{reason}"));
     }
-    for reason in ["not_found", "too_early", "too_late", "desk_only", "already_checked_in", "error"] {
+    for reason in [
+        "not_found",
+        "too_early",
+        "too_late",
+        "desk_only",
+        "already_checked_in",
+        "error",
+    ] {
         built.push(format!("desk.{reason}.title"));
         built.push(format!("desk.{reason}.body"));
     }
@@ -106,10 +138,16 @@ fn every_key_used_in_the_code_is_in_every_catalogue() {
         let cat = catalogue(lang);
         let has = |k: &str| cat.contains_key(k) || cat.contains_key(&format!("{k}.other"));
         for (file, key) in &used {
-            assert!(has(key), "{file} uses `{key}`, missing from locales/{lang}.yml");
+            assert!(
+                has(key),
+                "{file} uses `{key}`, missing from locales/{lang}.yml"
+            );
         }
         for key in &built {
-            assert!(has(key), "`{key}` is built at run time and missing from locales/{lang}.yml");
+            assert!(
+                has(key),
+                "`{key}` is built at run time and missing from locales/{lang}.yml"
+            );
         }
     }
 }
@@ -145,13 +183,19 @@ fn spanish_changes_every_visible_string_on_every_screen() {
             drive_scene(&k.controller, *scene, lang, false, false);
             k.controller.borrow_mut().show();
             let texts: BTreeSet<String> = k.visible_texts().into_iter().collect();
-            assert!(texts.len() >= 3, "{scene:?} in {lang} shows too little: {texts:?}");
+            assert!(
+                texts.len() >= 3,
+                "{scene:?} in {lang} shows too little: {texts:?}"
+            );
             seen.insert(lang, texts);
         }
         let same: Vec<_> = seen["es"]
             .intersection(&seen["en"])
             .filter(|t| !language_neutral(t))
             .collect();
-        assert!(same.is_empty(), "{scene:?}: still English in Spanish: {same:?}");
+        assert!(
+            same.is_empty(),
+            "{scene:?}: still English in Spanish: {same:?}"
+        );
     }
 }

@@ -17,7 +17,10 @@ fn identify(k: &TestKiosk, family: &str, birth_digits: &str) {
     k.tap_tr("choose.appointment");
     k.type_keys(family);
     k.tap_tr("nav.next");
-    assert!(k.has_tr("identify.birth_date"), "the birth date page follows the name");
+    assert!(
+        k.has_tr("identify.birth_date"),
+        "the birth date page follows the name"
+    );
     k.type_keys(birth_digits);
     k.tap_tr("nav.next");
 }
@@ -27,23 +30,38 @@ fn an_appointment_is_found_by_name_ignoring_case_and_accents_and_checked_in_once
     let k = start_kiosk(Config::default());
     identify(&k, MARIA_FAMILY_TYPED, MARIA_BIRTH_MDY);
 
-    assert!(k.has_tr("confirm.title"), "Is this you? after an exact match");
+    assert!(
+        k.has_tr("confirm.title"),
+        "Is this you? after an exact match"
+    );
     assert!(k.has("María M."), "first name and initial only");
     let shown = k.visible_texts().join("\n");
-    assert!(!shown.contains("1984") && !shown.contains("Muñoz"), "no birth date or full family name on confirm:\n{shown}");
+    assert!(
+        !shown.contains("1984") && !shown.contains("Muñoz"),
+        "no birth date or full family name on confirm:\n{shown}"
+    );
 
     k.tap_tr("confirm.yes");
     assert!(k.has_tr("done.title"));
     let ticket_label = format!("{} A-001", k.tr("done.your_number"));
-    assert!(k.has(&ticket_label), "ticket shown: {:?}", k.visible_texts());
+    assert!(
+        k.has(&ticket_label),
+        "ticket shown: {:?}",
+        k.visible_texts()
+    );
 
     assert_eq!(k.count("check_ins"), 1);
     assert_eq!(k.count("outbox"), 1);
     let (state, kind): (String, String) = k
         .db()
-        .query_row("SELECT state, kind FROM check_ins", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT state, kind FROM check_ins", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .expect("one check-in row");
-    assert_eq!((state.as_str(), kind.as_str()), ("checked_in", "appointment"));
+    assert_eq!(
+        (state.as_str(), kind.as_str()),
+        ("checked_in", "appointment")
+    );
 }
 
 #[test]
@@ -85,7 +103,10 @@ fn a_walk_in_gets_a_ticket_in_the_walk_in_queue() {
     assert!(k.has(&ticket_label), "{:?}", k.visible_texts());
     assert_eq!(k.count("check_ins"), 1);
     assert_eq!(k.count("outbox"), 1);
-    let kind: String = k.db().query_row("SELECT kind FROM check_ins", [], |r| r.get(0)).expect("row");
+    let kind: String = k
+        .db()
+        .query_row("SELECT kind FROM check_ins", [], |r| r.get(0))
+        .expect("row");
     assert_eq!(kind, "walk_in");
 }
 
@@ -105,18 +126,27 @@ fn idle_asks_then_wipes_what_was_typed_and_returns_to_welcome() {
     advance(Duration::from_secs(9));
     assert!(!k.has_tr("idle.title"), "not before the timeout");
     advance(Duration::from_secs(2));
-    assert!(k.has_tr("idle.title"), "Are you still there? after the timeout");
+    assert!(
+        k.has_tr("idle.title"),
+        "Are you still there? after the timeout"
+    );
     for _ in 0..6 {
         advance(Duration::from_secs(1));
     }
     assert!(k.has_tr("welcome.check_in"), "back on the welcome screen");
-    assert_eq!(k.window.global::<TextEntryAdapter>().get_value(), "", "typed text wiped");
+    assert_eq!(
+        k.window.global::<TextEntryAdapter>().get_value(),
+        "",
+        "typed text wiped"
+    );
 
     // Coming back, the field is empty.
     k.tap_tr("welcome.check_in");
     k.tap_tr("choose.appointment");
     let field = k.find(&k.tr("identify.family_name"));
-    assert!(field.iter().any(|e| e.accessible_value().is_some_and(|v| v.is_empty())));
+    assert!(field
+        .iter()
+        .any(|e| e.accessible_value().is_some_and(|v| v.is_empty())));
 }
 
 #[test]
@@ -143,8 +173,12 @@ fn a_scanned_reminder_code_jumps_straight_to_confirmation() {
     let code = checkin_kiosk::app::demo::people().thanh.code;
     for c in code.chars().chain(std::iter::once('\n')) {
         let window = k.window.window();
-        window.dispatch_event(slint::platform::WindowEvent::KeyPressed { text: c.to_string().into() });
-        window.dispatch_event(slint::platform::WindowEvent::KeyReleased { text: c.to_string().into() });
+        window.dispatch_event(slint::platform::WindowEvent::KeyPressed {
+            text: c.to_string().into(),
+        });
+        window.dispatch_event(slint::platform::WindowEvent::KeyReleased {
+            text: c.to_string().into(),
+        });
     }
     assert!(k.has_tr("confirm.title"), "{:?}", k.visible_texts());
     assert!(k.has("Thanh N."));
@@ -156,7 +190,9 @@ fn scanner_garbage_gets_a_plain_message_and_changes_nothing() {
     for c in "%%\u{e9}!?\n".chars() {
         k.window
             .window()
-            .dispatch_event(slint::platform::WindowEvent::KeyPressed { text: c.to_string().into() });
+            .dispatch_event(slint::platform::WindowEvent::KeyPressed {
+                text: c.to_string().into(),
+            });
     }
     assert!(k.has_tr("error.bad_scan"), "{:?}", k.visible_texts());
     assert!(k.has_tr("welcome.check_in"));

@@ -68,11 +68,31 @@ fn full_check_ins_log_no_patient_data_at_trace_level() {
     assert_eq!(k.count("check_ins"), 2);
 
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
-    assert!(logs.lines().count() >= 3, "the check-ins should have logged something:\n{logs}");
+    assert!(
+        logs.lines().count() >= 3,
+        "the check-ins should have logged something:\n{logs}"
+    );
     for secret in [
-        "Muñoz", "MUNOZ", "Munoz", "munoz", "María", "1984-03-09", "1984", "O'Brien", "obrien", "OBRIENSMITH",
-        "Zelda", "ZELDA", "Quixote", "1979", "5550142999", "injury",
+        "Muñoz",
+        "MUNOZ",
+        "Munoz",
+        "munoz",
+        "María",
+        "1984-03-09",
+        "1984",
+        "O'Brien",
+        "obrien",
+        "OBRIENSMITH",
+        "Zelda",
+        "ZELDA",
+        "Quixote",
+        "1979",
+        "5550142999",
+        "injury",
     ] {
-        assert!(!logs.contains(secret), "log output contains {secret:?}:\n{logs}");
+        assert!(
+            !logs.contains(secret),
+            "log output contains {secret:?}:\n{logs}"
+        );
     }
 }

@@ -23,17 +23,32 @@ fn every_screen_renders_to_a_non_blank_png() {
                 height: h,
                 high_contrast: false,
                 large_text: false,
-                out: dir.path().join(format!("{}-{lang}-{w}x{h}.png", scene.name())),
+                out: dir
+                    .path()
+                    .join(format!("{}-{lang}-{w}x{h}.png", scene.name())),
             });
         }
     }
-    render(&jobs, &UiSettings::from(&config), &service_config, test_now()).expect("render");
+    render(
+        &jobs,
+        &UiSettings::from(&config),
+        &service_config,
+        test_now(),
+    )
+    .expect("render");
 
     for job in &jobs {
-        let img = image::open(&job.out).unwrap_or_else(|e| panic!("{}: {e}", job.out.display())).to_rgb8();
+        let img = image::open(&job.out)
+            .unwrap_or_else(|e| panic!("{}: {e}", job.out.display()))
+            .to_rgb8();
         assert_eq!((img.width(), img.height()), (job.width, job.height));
         let colours: std::collections::HashSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
         // Text is anti-aliased: a real screen has hundreds of shades, a blank one a handful.
-        assert!(colours.len() > 50, "{} looks blank ({} colours)", job.out.display(), colours.len());
+        assert!(
+            colours.len() > 50,
+            "{} looks blank ({} colours)",
+            job.out.display(),
+            colours.len()
+        );
     }
 }

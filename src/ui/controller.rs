@@ -14,9 +14,9 @@ use crate::ui::i18n::{self, date_order, tr, tr_count, tr_with};
 use crate::ui::qr::qr_image;
 use crate::ui::session::{push_name_char, push_phone_char, Path, Session, Step};
 use crate::{
-    ChooseAdapter, ConfirmAdapter, DateEntryAdapter, DateSegment, DeskAdapter, DoneAdapter,
-    KeyRow, Kiosk, LanguageOption, MainWindow, Nav, Page, ReasonAdapter, TextEntryAdapter, Theme,
-    Tr, WelcomeAdapter,
+    ChooseAdapter, ConfirmAdapter, DateEntryAdapter, DateSegment, DeskAdapter, DoneAdapter, KeyRow,
+    Kiosk, LanguageOption, MainWindow, Nav, Page, ReasonAdapter, TextEntryAdapter, Theme, Tr,
+    WelcomeAdapter,
 };
 
 /// What the patient screens need from the configuration.
@@ -88,7 +88,10 @@ pub fn connect<C: Clock + 'static>(
 }
 
 /// Every callback borrows the controller, applies one event and redraws the state.
-fn bind_callbacks<C: Clock + 'static>(window: &MainWindow, controller: &Rc<RefCell<Controller<C>>>) {
+fn bind_callbacks<C: Clock + 'static>(
+    window: &MainWindow,
+    controller: &Rc<RefCell<Controller<C>>>,
+) {
     macro_rules! on {
         ($global:ty, $setter:ident, |$c:ident $(, $arg:ident)*| $body:expr) => {{
             let weak = Rc::downgrade(controller);
@@ -104,16 +107,19 @@ fn bind_callbacks<C: Clock + 'static>(window: &MainWindow, controller: &Rc<RefCe
         }};
     }
     on!(WelcomeAdapter, on_check_in, |c| c.go_to(Step::Choose));
-    on!(ChooseAdapter, on_appointment, |c| c.start_path(Path::Appointment));
+    on!(ChooseAdapter, on_appointment, |c| c
+        .start_path(Path::Appointment));
     on!(ChooseAdapter, on_walk_in, |c| c.start_path(Path::WalkIn));
-    on!(ReasonAdapter, on_choose, |c, reason| c.choose_reason(&reason));
+    on!(ReasonAdapter, on_choose, |c, reason| c
+        .choose_reason(&reason));
     on!(TextEntryAdapter, on_key, |c, text| c.type_text(&text));
     on!(TextEntryAdapter, on_backspace, |c| c.backspace());
     on!(TextEntryAdapter, on_next, |c| c.next());
     on!(TextEntryAdapter, on_skip, |c| c.skip_phone());
     on!(DateEntryAdapter, on_digit, |c, digit| c.type_text(&digit));
     on!(DateEntryAdapter, on_backspace, |c| c.backspace());
-    on!(DateEntryAdapter, on_select, |c, index| c.select_date_field(index));
+    on!(DateEntryAdapter, on_select, |c, index| c
+        .select_date_field(index));
     on!(DateEntryAdapter, on_next, |c| c.next());
     on!(ConfirmAdapter, on_yes, |c| c.confirm());
     on!(ConfirmAdapter, on_no, |c| c.show_desk(DeskReason::NotFound));
@@ -123,11 +129,15 @@ fn bind_callbacks<C: Clock + 'static>(window: &MainWindow, controller: &Rc<RefCe
     on!(Nav, on_back, |c| c.back());
     on!(Nav, on_help, |c| c.request_help());
     on!(Nav, on_dismiss_help, |c| c.session.help_visible = false);
-    on!(Nav, on_still_here, |c| ());
+    // Tapping "I'm still here" is itself the touch that hides the prompt.
+    on!(Nav, on_still_here, |c| c.touched());
     on!(Nav, on_toggle_contrast, |c| c.toggle_high_contrast());
     on!(Nav, on_toggle_large_text, |c| c.toggle_large_text());
     on!(Nav, on_open_languages, |c| c.open_language_picker());
-    on!(Nav, on_close_languages, |c| c.session.language_picker_visible = false);
+    on!(Nav, on_close_languages, |c| c
+        .session
+        .language_picker_visible =
+        false);
     on!(Nav, on_choose_language, |c, code| c.choose_language(&code));
 
     let weak = Rc::downgrade(controller);
@@ -182,9 +192,13 @@ impl<C: Clock + 'static> Controller<C> {
             self.tick_timer.stop();
         }
         let weak = self.me.clone();
-        self.idle_timer.start(TimerMode::SingleShot, self.settings.idle_timeout, move || {
-            with(&weak, Controller::idle_elapsed);
-        });
+        self.idle_timer.start(
+            TimerMode::SingleShot,
+            self.settings.idle_timeout,
+            move || {
+                with(&weak, Controller::idle_elapsed);
+            },
+        );
     }
 
     pub fn go_to(&mut self, step: Step) {
@@ -297,7 +311,12 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     pub fn confirm(&mut self) {
-        let Some(id) = self.session.found.as_ref().map(|f| f.appointment_id.clone()) else {
+        let Some(id) = self
+            .session
+            .found
+            .as_ref()
+            .map(|f| f.appointment_id.clone())
+        else {
             return;
         };
         match self.service.confirm(&id) {
@@ -323,7 +342,11 @@ impl<C: Clock + 'static> Controller<C> {
             .and_then(|(y, m, d)| parse_birth_date(y, m, d, today).ok());
         let (Some(birth_date), Some(reason)) = (birth, self.session.reason.clone()) else {
             // The earlier steps guarantee both; go back to the first gap rather than guess.
-            self.go_to(if birth.is_none() { Step::BirthDate } else { Step::Reason });
+            self.go_to(if birth.is_none() {
+                Step::BirthDate
+            } else {
+                Step::Reason
+            });
             return;
         };
         let walk_in = WalkIn {
@@ -350,9 +373,10 @@ impl<C: Clock + 'static> Controller<C> {
         self.go_to(Step::Done);
         self.session.done_seconds_left = secs(self.settings.done_reset);
         let weak = self.me.clone();
-        self.tick_timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
-            with(&weak, Controller::done_tick);
-        });
+        self.tick_timer
+            .start(TimerMode::Repeated, Duration::from_secs(1), move || {
+                with(&weak, Controller::done_tick);
+            });
     }
 
     pub fn show_desk(&mut self, reason: DeskReason) {
@@ -530,9 +554,10 @@ impl<C: Clock + 'static> Controller<C> {
     pub fn show_idle_prompt(&mut self) {
         self.session.idle_seconds_left = Some(secs(self.settings.idle_prompt).max(1));
         let weak = self.me.clone();
-        self.tick_timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
-            with(&weak, Controller::idle_tick);
-        });
+        self.tick_timer
+            .start(TimerMode::Repeated, Duration::from_secs(1), move || {
+                with(&weak, Controller::idle_tick);
+            });
         self.show();
     }
 
@@ -585,15 +610,31 @@ impl<C: Clock + 'static> Controller<C> {
                 .collect(),
         ));
         let typical = self.service.typical_wait_minutes().unwrap_or(0);
-        kiosk.set_typical_wait(tr_with(&lang, "welcome.wait_minutes", &[("minutes", typical.to_string())]).into());
-        kiosk.set_notice(s.notice_key.map(|k| tr(&lang, k)).unwrap_or_default().into());
+        kiosk.set_typical_wait(
+            tr_with(
+                &lang,
+                "welcome.wait_minutes",
+                &[("minutes", typical.to_string())],
+            )
+            .into(),
+        );
+        kiosk.set_notice(
+            s.notice_key
+                .map(|k| tr(&lang, k))
+                .unwrap_or_default()
+                .into(),
+        );
 
         let nav = window.global::<Nav>();
         nav.set_page(page_of(s.step));
         nav.set_progress(
             s.progress()
                 .map(|(n, m)| {
-                    tr_with(&lang, "nav.progress", &[("step", n.to_string()), ("steps", m.to_string())])
+                    tr_with(
+                        &lang,
+                        "nav.progress",
+                        &[("step", n.to_string()), ("steps", m.to_string())],
+                    )
                 })
                 .unwrap_or_default()
                 .into(),
@@ -617,9 +658,19 @@ impl<C: Clock + 'static> Controller<C> {
         let s = &self.session;
         let text = window.global::<TextEntryAdapter>();
         let (prompt, hint, value, numeric) = match s.step {
-            Step::GivenName => ("walkin.given_name", "walkin.given_name_hint", &s.given_name, false),
+            Step::GivenName => (
+                "walkin.given_name",
+                "walkin.given_name_hint",
+                &s.given_name,
+                false,
+            ),
             Step::Phone => ("walkin.phone", "walkin.phone_hint", &s.phone, true),
-            _ => ("identify.family_name", "identify.family_name_hint", &s.family_name, false),
+            _ => (
+                "identify.family_name",
+                "identify.family_name_hint",
+                &s.family_name,
+                false,
+            ),
         };
         text.set_prompt_key(prompt.into());
         text.set_hint_key(hint.into());
@@ -655,7 +706,11 @@ impl<C: Clock + 'static> Controller<C> {
 
         let reasons = window.global::<ReasonAdapter>();
         reasons.set_reasons(model(
-            self.settings.walk_in_reasons.iter().map(|r| SharedString::from(r.as_str())).collect(),
+            self.settings
+                .walk_in_reasons
+                .iter()
+                .map(|r| SharedString::from(r.as_str()))
+                .collect(),
         ));
         reasons.set_selected(s.reason.clone().unwrap_or_default().into());
     }
@@ -684,12 +739,19 @@ impl<C: Clock + 'static> Controller<C> {
                 done.set_ticket(t.ticket.as_str().into());
                 done.set_ahead(tr_count(lang, "done.ahead", t.ahead).into());
                 let wait = if t.wait.min_minutes == 0 {
-                    tr_with(lang, "done.wait_soon", &[("max", t.wait.max_minutes.to_string())])
+                    tr_with(
+                        lang,
+                        "done.wait_soon",
+                        &[("max", t.wait.max_minutes.to_string())],
+                    )
                 } else {
                     tr_with(
                         lang,
                         "done.wait_range",
-                        &[("min", t.wait.min_minutes.to_string()), ("max", t.wait.max_minutes.to_string())],
+                        &[
+                            ("min", t.wait.min_minutes.to_string()),
+                            ("max", t.wait.max_minutes.to_string()),
+                        ],
                     )
                 };
                 done.set_wait(wait.into());
@@ -697,7 +759,12 @@ impl<C: Clock + 'static> Controller<C> {
                 done.set_has_qr(qr.is_some());
                 done.set_qr(qr.unwrap_or_default());
                 done.set_countdown(
-                    tr_with(lang, "done.countdown", &[("seconds", s.done_seconds_left.to_string())]).into(),
+                    tr_with(
+                        lang,
+                        "done.countdown",
+                        &[("seconds", s.done_seconds_left.to_string())],
+                    )
+                    .into(),
                 );
             }
             None => {
@@ -757,7 +824,11 @@ fn keyboard_rows(lang: &str) -> Vec<KeyRow> {
     };
     rows.iter()
         .map(|row| KeyRow {
-            keys: model(row.chars().map(|c| SharedString::from(c.to_string())).collect()),
+            keys: model(
+                row.chars()
+                    .map(|c| SharedString::from(c.to_string()))
+                    .collect(),
+            ),
         })
         .collect()
 }

@@ -36,7 +36,11 @@ pub fn tr_count(lang: &str, key: &str, count: u32) -> String {
         1 => "one",
         _ => "other",
     };
-    tr_with(lang, &format!("{key}.{form}"), &[("count", count.to_string())])
+    tr_with(
+        lang,
+        &format!("{key}.{form}"),
+        &[("count", count.to_string())],
+    )
 }
 
 /// A clock time as the language writes it ("10:30 AM", "10:30").
@@ -132,7 +136,10 @@ mod tests {
     fn counts_pick_the_plural_form() {
         assert_eq!(tr_count("en", "done.ahead", 1), "1 person ahead of you");
         assert_eq!(tr_count("en", "done.ahead", 3), "3 people ahead of you");
-        assert_eq!(tr_count("es", "done.ahead", 2), "2 personas antes que usted");
+        assert_eq!(
+            tr_count("es", "done.ahead", 2),
+            "2 personas antes que usted"
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ mod tests {
         let size = image.size();
         assert_eq!(size.width, size.height);
         // Version 2 or 3 for a short URL: 25-29 modules plus 8 quiet modules, 8 px each.
-        assert!(size.width >= (25 + 8) * 8 && size.width <= (29 + 8) * 8, "{size:?}");
+        assert!(
+            size.width >= (25 + 8) * 8 && size.width <= (29 + 8) * 8,
+            "{size:?}"
+        );
     }
 }

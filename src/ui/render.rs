@@ -83,10 +83,14 @@ impl Scene {
     }
 
     pub fn parse(name: &str) -> Result<Scene, RenderError> {
-        Scene::ALL.iter().copied().find(|s| s.name() == name).ok_or_else(|| {
-            let known: Vec<_> = Scene::ALL.iter().map(|s| s.name()).collect();
-            RenderError::UnknownScene(name.to_owned(), known.join(", "))
-        })
+        Scene::ALL
+            .iter()
+            .copied()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = Scene::ALL.iter().map(|s| s.name()).collect();
+                RenderError::UnknownScene(name.to_owned(), known.join(", "))
+            })
     }
 }
 
@@ -125,15 +129,25 @@ pub fn render(
     }))
     .map_err(|e| RenderError::Platform(e.to_string()))?;
     let ui = MainWindow::new().map_err(|e| RenderError::Platform(e.to_string()))?;
-    ui.show().map_err(|e| RenderError::Platform(e.to_string()))?;
+    ui.show()
+        .map_err(|e| RenderError::Platform(e.to_string()))?;
 
     for job in jobs {
         let scratch = tempfile::tempdir().map_err(|e| RenderError::Demo(e.to_string()))?;
-        let store = Store::open_in_dir(scratch.path()).map_err(|e| RenderError::Demo(e.to_string()))?;
+        let store =
+            Store::open_in_dir(scratch.path()).map_err(|e| RenderError::Demo(e.to_string()))?;
         let mut service = CheckInService::new(store, FixedClock::new(now), service_config.clone());
-        service.seed_demo().map_err(|e| RenderError::Demo(e.to_string()))?;
+        service
+            .seed_demo()
+            .map_err(|e| RenderError::Demo(e.to_string()))?;
         let controller = connect(&ui, service, settings.clone());
-        drive_scene(&controller, job.scene, &job.language, job.high_contrast, job.large_text);
+        drive_scene(
+            &controller,
+            job.scene,
+            &job.language,
+            job.high_contrast,
+            job.large_text,
+        );
 
         window.set_size(PhysicalSize::new(job.width, job.height));
         let pixels = draw(&window, job.width, job.height);
@@ -156,7 +170,12 @@ fn draw(window: &MinimalSoftwareWindow, width: u32, height: u32) -> Vec<Rgb8Pixe
     buffer
 }
 
-fn save_png(path: &FsPath, width: u32, height: u32, pixels: &[Rgb8Pixel]) -> Result<(), RenderError> {
+fn save_png(
+    path: &FsPath,
+    width: u32,
+    height: u32,
+    pixels: &[Rgb8Pixel],
+) -> Result<(), RenderError> {
     let bytes: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
     let write_err = |message: String| RenderError::Write {
         path: path.to_owned(),
@@ -220,7 +239,7 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
         }
         Scene::IdentifyBirth => {
             c.start_path(Path::Appointment);
-            type_name(&mut c, &maria.family_name);
+            type_name(&mut c, maria.family_name);
             c.next();
             // Two fields filled, the year under way.
             for digit in ["0", "3", "0", "9", "1", "9"] {
@@ -254,7 +273,10 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
             c.next();
             type_name(&mut c, "Torres");
             c.next();
-            type_birth(&mut c, chrono::NaiveDate::from_ymd_opt(1979, 5, 21).unwrap_or_default());
+            type_birth(
+                &mut c,
+                chrono::NaiveDate::from_ymd_opt(1979, 5, 21).unwrap_or_default(),
+            );
             c.next();
             type_name(&mut c, "5550142");
         }

@@ -149,7 +149,12 @@ pub fn push_name_char(name: &mut String, c: char) {
         return;
     }
     // No leading or doubled separators.
-    if !is_letter && name.chars().last().is_none_or(|p| !p.is_alphabetic() && p != '.') {
+    if !is_letter
+        && name
+            .chars()
+            .last()
+            .is_none_or(|p| !p.is_alphabetic() && p != '.')
+    {
         return;
     }
     let starts_word = name
@@ -165,9 +170,9 @@ pub fn push_name_char(name: &mut String, c: char) {
 
 pub fn push_phone_char(phone: &mut String, c: char) {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    if c.is_ascii_digit() && digits < PHONE_MAX_DIGITS {
-        phone.push(c);
-    } else if c == '+' && phone.is_empty() {
+    let digit_fits = c.is_ascii_digit() && digits < PHONE_MAX_DIGITS;
+    let leading_plus = c == '+' && phone.is_empty();
+    if digit_fits || leading_plus {
         phone.push(c);
     }
 }
@@ -297,11 +302,14 @@ mod tests {
     #[test]
     fn date_fields_advance_and_step_back() {
         let mut d = DateInput::default();
-        for c in "3" .chars().chain("9".chars()).chain("1984".chars()) {
+        for c in "3".chars().chain("9".chars()).chain("1984".chars()) {
             d.push_digit("en", c);
         }
         // en order is month, day, year: "3" completes the month, "9" the day.
-        assert_eq!((d.month.as_str(), d.day.as_str(), d.year.as_str()), ("3", "9", "1984"));
+        assert_eq!(
+            (d.month.as_str(), d.day.as_str(), d.year.as_str()),
+            ("3", "9", "1984")
+        );
         assert_eq!(d.parts(), Some((1984, 3, 9)));
         d.backspace("en");
         assert_eq!(d.year, "198");

@@ -43,13 +43,21 @@ pub fn start_kiosk(config: Config) -> TestKiosk {
 pub fn start_kiosk_on_current_platform(config: Config) -> TestKiosk {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open_in_dir(dir.path()).expect("open store");
-    let mut service = CheckInService::new(store, FixedClock::new(test_now()), ServiceConfig::from(&config));
+    let mut service = CheckInService::new(
+        store,
+        FixedClock::new(test_now()),
+        ServiceConfig::from(&config),
+    );
     service.seed_demo().expect("seed demo");
     let window = MainWindow::new().expect("window");
     let controller = connect(&window, service, settings(&config));
     window.show().expect("show");
     settle();
-    TestKiosk { window, controller, dir }
+    TestKiosk {
+        window,
+        controller,
+        dir,
+    }
 }
 
 impl TestKiosk {
@@ -81,7 +89,12 @@ impl TestKiosk {
     /// Taps the one control with this label (fails when there is none or several).
     pub fn tap(&self, label: &str) {
         let found = self.find(label);
-        assert_eq!(found.len(), 1, "expected exactly one control labelled {label:?}, found {}", found.len());
+        assert_eq!(
+            found.len(),
+            1,
+            "expected exactly one control labelled {label:?}, found {}",
+            found.len()
+        );
         found[0].invoke_accessible_default_action();
         settle();
     }
@@ -89,7 +102,11 @@ impl TestKiosk {
     /// Types on the on-screen keyboard or keypad, key by key.
     pub fn type_keys(&self, text: &str) {
         for c in text.chars() {
-            let label = if c == ' ' { self.tr("keyboard.space") } else { c.to_uppercase().to_string() };
+            let label = if c == ' ' {
+                self.tr("keyboard.space")
+            } else {
+                c.to_uppercase().to_string()
+            };
             self.tap(&label);
         }
     }
