@@ -3,6 +3,7 @@
 //! its default and a `ConfigProblem` names it, for the log and for staff.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use crate::domain::{ArrivalWindow, WaitParams};
@@ -11,6 +12,24 @@ pub const DEFAULT_CONFIG_PATH: &str = "/etc/checkin-kiosk/kiosk.toml";
 /// Languages with a complete catalogue in locales/.
 pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "es"];
 const ENV_PREFIX: &str = "CHECKIN_KIOSK_";
+
+const TOP_KEYS: &[&str] = &[
+    "kiosk_id",
+    "practice_name",
+    "data_dir",
+    "languages",
+    "default_language",
+    "idle_timeout_secs",
+    "idle_prompt_secs",
+    "done_reset_secs",
+    "arrival",
+    "wait",
+    "qr_url_template",
+    "walk_in_reasons",
+    "server_url",
+];
+const ARRIVAL_KEYS: &[&str] = &["early_minutes", "late_minutes", "desk_only_types"];
+const WAIT_KEYS: &[&str] = &["minutes_per_patient"];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -41,8 +60,11 @@ impl Default for Config {
         Config {
             kiosk_id: "kiosk-1".into(),
             practice_name: "Riverside Family Clinic".into(),
-            data_dir: default_data_dir(),
-            languages: SUPPORTED_LANGUAGES.iter().map(|s| (*s).to_owned()).collect(),
+            data_dir: default_data_dir(|k| std::env::var(k).ok()),
+            languages: SUPPORTED_LANGUAGES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             default_language: "en".into(),
             idle_timeout_secs: 60,
             idle_prompt_secs: 15,
@@ -59,17 +81,24 @@ impl Default for Config {
     }
 }
 
-/// systemd's StateDirectory, else the XDG state dir, else the packaged location.
-fn default_data_dir() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if let Some(dir) = env("STATE_DIRECTORY") {
+/// systemd's StateDirectory, else the XDG state dir, else the user's state dir, else the
+/// packaged location. `get` looks a variable up (a parameter so `load` and tests stay pure).
+fn default_data_dir(get: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let var = |k: &str| get(k).filter(|v| !v.is_empty());
+    // systemd passes several directories separated by ':' when a unit asks for several.
+    if let Some(dir) = var("STATE_DIRECTORY").and_then(|v| {
+        v.split(':')
+            .next()
+            .filter(|first| !first.is_empty())
+            .map(PathBuf::from)
+    }) {
         return dir;
     }
-    if let Some(dir) = env("XDG_STATE_HOME") {
-        return dir.join("checkin-kiosk");
+    if let Some(dir) = var("XDG_STATE_HOME") {
+        return PathBuf::from(dir).join("checkin-kiosk");
     }
-    if let Some(home) = env("HOME") {
-        return home.join(".local/state/checkin-kiosk");
+    if let Some(home) = var("HOME") {
+        return PathBuf::from(home).join(".local/state/checkin-kiosk");
     }
     PathBuf::from("/var/lib/checkin-kiosk")
 }
@@ -77,6 +106,7 @@ fn default_data_dir() -> PathBuf {
 /// One key that could not be used, in plain words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigProblem {
+    /// Dotted for nested keys, e.g. `arrival.early_minutes`.
     pub key: String,
     pub message: String,
 }
@@ -87,6 +117,7 @@ impl fmt::Display for ConfigProblem {
     }
 }
 
+/// The file named on the command line (or the /etc default) cannot be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
@@ -94,38 +125,65 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the configuration file {path} is not valid TOML: {message}")]
-    Syntax { path: PathBuf, message: String },
+    #[error("the configuration file {path} is not valid TOML (line {line}): {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
-/// Loads the configuration. `path` is read when given (and must exist); `env` is usually
-/// `std::env::vars()`.
+/// Loads the configuration: defaults < the TOML file at `path` (which must then exist and
+/// parse) < `CHECKIN_KIOSK_*` variables in `env` (usually `std::env::vars()`). Bad keys and
+/// values do not fail the load: they keep their defaults and come back as problems.
 pub fn load(
     path: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Result<(Config, Vec<ConfigProblem>), ConfigError> {
+    let env: Vec<(String, String)> = env.into_iter().collect();
     let mut raw = toml::Table::new();
     if let Some(path) = path {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        raw = text.parse::<toml::Table>().map_err(|e| ConfigError::Syntax {
-            path: path.to_owned(),
-            message: e.to_string().trim().replace('\n', " "),
-        })?;
+        raw = text
+            .parse::<toml::Table>()
+            .map_err(|e| ConfigError::Syntax {
+                path: path.to_owned(),
+                line: line_of(&text, e.span().map_or(0, |span| span.start)),
+                message: e.message().trim().replace('\n', " "),
+            })?;
     }
-    for (name, value) in env {
-        if let Some(key) = name.strip_prefix(ENV_PREFIX) {
-            let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
-            insert(&mut raw, &path, env_value(&value));
-        }
+    // Sorted so that the result never depends on the order of the environment.
+    let mut overrides: Vec<(&str, &str)> = env
+        .iter()
+        .filter_map(|(name, value)| Some((name.strip_prefix(ENV_PREFIX)?, value.as_str())))
+        .collect();
+    overrides.sort_unstable();
+    for (key, value) in overrides {
+        let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
+        insert(&mut raw, &path, env_value(value));
     }
-    Ok(validate(&raw))
+    let defaults = Config {
+        data_dir: default_data_dir(|k| {
+            env.iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.clone())
+        }),
+        ..Config::default()
+    };
+    Ok(validate(&raw, defaults))
 }
 
-/// An environment value as TOML when it parses as a TOML value (numbers, arrays, booleans),
-/// else as a plain string.
+/// 1-based line of a byte offset, for error messages.
+fn line_of(text: &str, offset: usize) -> usize {
+    let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());
+    before.iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// An environment value as TOML when it parses as a TOML value (numbers, arrays, booleans,
+/// quoted strings), else as the plain string.
 fn env_value(text: &str) -> toml::Value {
     format!("v = {text}")
         .parse::<toml::Table>()
@@ -155,11 +213,11 @@ fn insert(table: &mut toml::Table, path: &[String], value: toml::Value) {
 }
 
 /// Reads each known key from the raw table; anything unknown or invalid becomes a problem.
-struct Reader<'a> {
-    problems: &'a mut Vec<ConfigProblem>,
+struct Reader {
+    problems: Vec<ConfigProblem>,
 }
 
-impl Reader<'_> {
+impl Reader {
     fn problem(&mut self, key: &str, message: impl Into<String>) {
         self.problems.push(ConfigProblem {
             key: key.to_owned(),
@@ -175,13 +233,19 @@ impl Reader<'_> {
                 None
             }
             other => {
-                self.problem(key, format!("must be text, not {}", other.type_str()));
+                self.problem(key, format!("must be text, not a {}", other.type_str()));
                 None
             }
         }
     }
 
-    fn integer(&mut self, t: &toml::Table, name: &str, key: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    fn integer(
+        &mut self,
+        t: &toml::Table,
+        name: &str,
+        key: &str,
+        range: RangeInclusive<i64>,
+    ) -> Option<i64> {
         match t.get(name)? {
             toml::Value::Integer(n) if range.contains(n) => Some(*n),
             toml::Value::Integer(n) => {
@@ -192,22 +256,46 @@ impl Reader<'_> {
                 None
             }
             other => {
-                self.problem(key, format!("must be a whole number, not {}", other.type_str()));
+                self.problem(
+                    key,
+                    format!("must be a whole number, not a {}", other.type_str()),
+                );
                 None
             }
         }
     }
 
+    fn seconds(&mut self, t: &toml::Table, name: &str, range: RangeInclusive<i64>) -> Option<u32> {
+        self.integer(t, name, name, range)
+            .and_then(|n| u32::try_from(n).ok())
+    }
+
     fn strings(&mut self, t: &toml::Table, name: &str, key: &str) -> Option<Vec<String>> {
-        let toml::Value::Array(items) = t.get(name)? else {
-            self.problem(key, "must be a list of texts, e.g. [\"a\", \"b\"]");
-            return None;
+        let items = match t.get(name)? {
+            toml::Value::Array(items) => items,
+            _ => {
+                self.problem(key, "must be a list of texts, e.g. [\"a\", \"b\"]");
+                return None;
+            }
         };
-        let out: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+        let out: Option<Vec<String>> = items
+            .iter()
+            .map(|v| v.as_str().map(|s| s.trim().to_owned()))
+            .collect();
         if out.is_none() {
             self.problem(key, "must be a list of texts, e.g. [\"a\", \"b\"]");
         }
         out
+    }
+
+    fn table<'t>(&mut self, raw: &'t toml::Table, name: &str) -> Option<&'t toml::Table> {
+        match raw.get(name)? {
+            toml::Value::Table(t) => Some(t),
+            _ => {
+                self.problem(name, format!("must be a table ([{name}])"));
+                None
+            }
+        }
     }
 
     fn unknown_keys(&mut self, t: &toml::Table, known: &[&str], prefix: &str) {
@@ -217,38 +305,26 @@ impl Reader<'_> {
     }
 }
 
-fn to_u32(n: i64) -> u32 {
-    u32::try_from(n).unwrap_or(0)
+fn is_http_url(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    ["https://", "http://"].iter().any(|scheme| {
+        lower
+            .strip_prefix(scheme)
+            .is_some_and(|rest| !rest.is_empty())
+    })
 }
 
-fn validate(raw: &toml::Table) -> (Config, Vec<ConfigProblem>) {
-    let mut c = Config::default();
-    let mut problems = Vec::new();
+fn validate(raw: &toml::Table, defaults: Config) -> (Config, Vec<ConfigProblem>) {
+    let mut c = defaults;
     let mut r = Reader {
-        problems: &mut problems,
+        problems: Vec::new(),
     };
-    r.unknown_keys(
-        raw,
-        &[
-            "kiosk_id",
-            "practice_name",
-            "data_dir",
-            "languages",
-            "default_language",
-            "idle_timeout_secs",
-            "idle_prompt_secs",
-            "done_reset_secs",
-            "arrival",
-            "wait",
-            "qr_url_template",
-            "walk_in_reasons",
-            "server_url",
-        ],
-        "",
-    );
+    r.unknown_keys(raw, TOP_KEYS, "");
 
     if let Some(v) = r.string(raw, "kiosk_id", "kiosk_id") {
-        if v.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
+        if v.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
             c.kiosk_id = v;
         } else {
             r.problem("kiosk_id", "may contain only letters, digits, '-' and '_'");
@@ -261,13 +337,21 @@ fn validate(raw: &toml::Table) -> (Config, Vec<ConfigProblem>) {
         c.data_dir = PathBuf::from(v);
     }
     if let Some(langs) = r.strings(raw, "languages", "languages") {
-        let unsupported: Vec<&String> = langs.iter().filter(|l| !SUPPORTED_LANGUAGES.contains(&l.as_str())).collect();
+        let unsupported: Vec<&str> = langs
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !SUPPORTED_LANGUAGES.contains(l))
+            .collect();
         if langs.is_empty() {
             r.problem("languages", "must list at least one language");
         } else if !unsupported.is_empty() {
             r.problem(
                 "languages",
-                format!("{unsupported:?} not available; choose from {SUPPORTED_LANGUAGES:?}"),
+                format!(
+                    "{} not available; choose from {}",
+                    unsupported.join(", "),
+                    SUPPORTED_LANGUAGES.join(", ")
+                ),
             );
         } else {
             c.languages = langs;
@@ -277,25 +361,37 @@ fn validate(raw: &toml::Table) -> (Config, Vec<ConfigProblem>) {
         if c.languages.contains(&v) {
             c.default_language = v;
         } else {
-            r.problem("default_language", format!("`{v}` is not one of the languages offered"));
+            r.problem(
+                "default_language",
+                format!(
+                    "`{v}` is not one of the languages offered ({})",
+                    c.languages.join(", ")
+                ),
+            );
         }
     }
+    // Valid languages without English keep a default that is actually offered.
     if !c.languages.contains(&c.default_language) {
-        c.default_language = c.languages.first().cloned().unwrap_or_else(|| "en".into());
+        if let Some(first) = c.languages.first() {
+            c.default_language = first.clone();
+        }
     }
-    if let Some(n) = r.integer(raw, "idle_timeout_secs", "idle_timeout_secs", 10..=3600) {
-        c.idle_timeout_secs = to_u32(n);
+    if let Some(n) = r.seconds(raw, "idle_timeout_secs", 10..=3600) {
+        c.idle_timeout_secs = n;
     }
-    if let Some(n) = r.integer(raw, "idle_prompt_secs", "idle_prompt_secs", 5..=120) {
-        c.idle_prompt_secs = to_u32(n);
+    if let Some(n) = r.seconds(raw, "idle_prompt_secs", 5..=120) {
+        c.idle_prompt_secs = n;
     }
-    if let Some(n) = r.integer(raw, "done_reset_secs", "done_reset_secs", 5..=300) {
-        c.done_reset_secs = to_u32(n);
+    if let Some(n) = r.seconds(raw, "done_reset_secs", 5..=300) {
+        c.done_reset_secs = n;
     }
     if let Some(v) = r.string(raw, "qr_url_template", "qr_url_template") {
         if !v.contains("{token}") {
-            r.problem("qr_url_template", "must contain {token}, where the kiosk puts the patient's opaque token");
-        } else if !(v.starts_with("https://") || v.starts_with("http://")) {
+            r.problem(
+                "qr_url_template",
+                "must contain {token}, where the kiosk puts each check-in's opaque token",
+            );
+        } else if !is_http_url(&v) {
             r.problem("qr_url_template", "must start with https:// or http://");
         } else {
             c.qr_url_template = Some(v);
@@ -315,60 +411,115 @@ fn validate(raw: &toml::Table) -> (Config, Vec<ConfigProblem>) {
         }
     }
     if let Some(v) = r.string(raw, "server_url", "server_url") {
-        if v.starts_with("https://") || v.starts_with("http://") {
+        if is_http_url(&v) {
             c.server_url = Some(v);
         } else {
             r.problem("server_url", "must start with https:// or http://");
         }
     }
-    match raw.get("arrival") {
-        Some(toml::Value::Table(t)) => {
-            r.unknown_keys(t, &["early_minutes", "late_minutes", "desk_only_types"], "arrival.");
-            if let Some(n) = r.integer(t, "early_minutes", "arrival.early_minutes", 0..=720) {
-                c.arrival.early_minutes = n;
-            }
-            if let Some(n) = r.integer(t, "late_minutes", "arrival.late_minutes", 0..=720) {
-                c.arrival.late_minutes = n;
-            }
-            if let Some(v) = r.strings(t, "desk_only_types", "arrival.desk_only_types") {
-                c.arrival.desk_only_types = v;
-            }
+    if let Some(t) = r.table(raw, "arrival") {
+        r.unknown_keys(t, ARRIVAL_KEYS, "arrival.");
+        if let Some(n) = r.integer(t, "early_minutes", "arrival.early_minutes", 0..=720) {
+            c.arrival.early_minutes = n;
         }
-        Some(_) => r.problem("arrival", "must be a table ([arrival])"),
-        None => {}
-    }
-    match raw.get("wait") {
-        Some(toml::Value::Table(t)) => {
-            r.unknown_keys(t, &["minutes_per_patient"], "wait.");
-            if let Some(n) = r.integer(t, "minutes_per_patient", "wait.minutes_per_patient", 1..=240) {
-                c.wait.minutes_per_patient = to_u32(n);
-            }
+        if let Some(n) = r.integer(t, "late_minutes", "arrival.late_minutes", 0..=720) {
+            c.arrival.late_minutes = n;
         }
-        Some(_) => r.problem("wait", "must be a table ([wait])"),
-        None => {}
+        if let Some(v) = r.strings(t, "desk_only_types", "arrival.desk_only_types") {
+            c.arrival.desk_only_types = v;
+        }
     }
-    (c, problems)
+    if let Some(t) = r.table(raw, "wait") {
+        r.unknown_keys(t, WAIT_KEYS, "wait.");
+        if let Some(n) = r
+            .integer(
+                t,
+                "minutes_per_patient",
+                "wait.minutes_per_patient",
+                1..=240,
+            )
+            .and_then(|n| u32::try_from(n).ok())
+        {
+            c.wait.minutes_per_patient = n;
+        }
+    }
+    (c, r.problems)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn load_str(text: &str, env: &[(&str, &str)]) -> (Config, Vec<ConfigProblem>) {
+    /// The environment of a test: only what it names (never the real process env).
+    fn env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+        vars.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn load_str(text: &str, vars: &[(&str, &str)]) -> (Config, Vec<ConfigProblem>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.toml");
         std::fs::write(&path, text).unwrap();
-        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-        load(Some(&path), env).unwrap()
+        load(Some(&path), env(vars)).unwrap()
+    }
+
+    fn keys(problems: &[ConfigProblem]) -> Vec<&str> {
+        problems.iter().map(|p| p.key.as_str()).collect()
+    }
+
+    /// A config whose only problem is `key`; the value keeps its default.
+    fn only_problem(text: &str, key: &str) -> Config {
+        let (c, problems) = load_str(text, &[("HOME", "/home/k")]);
+        assert_eq!(keys(&problems), [key], "{problems:?}");
+        let (defaults, _) = load(None, env(&[("HOME", "/home/k")])).unwrap();
+        assert_eq!(c, defaults, "a bad value keeps the default");
+        c
     }
 
     #[test]
     fn defaults_without_a_file() {
-        let (c, problems) = load(None, Vec::new()).unwrap();
+        let (c, problems) = load(None, env(&[("HOME", "/home/k")])).unwrap();
         assert!(problems.is_empty());
         assert!(c.demo_mode());
-        assert_eq!(c.idle_timeout_secs, 60);
+        assert_eq!(c.practice_name, "Riverside Family Clinic");
+        assert_eq!(c.kiosk_id, "kiosk-1");
         assert_eq!(c.languages, ["en", "es"]);
+        assert_eq!(c.default_language, "en");
+        assert_eq!(
+            (c.idle_timeout_secs, c.idle_prompt_secs, c.done_reset_secs),
+            (60, 15, 15)
+        );
+        assert_eq!(
+            c.walk_in_reasons,
+            ["sick", "injury", "prescription", "test_results", "other"]
+        );
+        assert_eq!(c.qr_url_template, None);
+        assert_eq!(c.arrival, ArrivalWindow::default());
+        assert_eq!(c.wait.minutes_per_patient, 12);
+    }
+
+    #[test]
+    fn data_dir_follows_systemd_then_xdg_then_home() {
+        let dir = |vars: &[(&str, &str)]| load(None, env(vars)).unwrap().0.data_dir;
+        let all = [
+            ("STATE_DIRECTORY", "/var/lib/checkin-kiosk:/var/lib/other"),
+            ("XDG_STATE_HOME", "/x/state"),
+            ("HOME", "/home/k"),
+        ];
+        assert_eq!(dir(&all), PathBuf::from("/var/lib/checkin-kiosk"));
+        assert_eq!(dir(&all[1..]), PathBuf::from("/x/state/checkin-kiosk"));
+        assert_eq!(
+            dir(&all[2..]),
+            PathBuf::from("/home/k/.local/state/checkin-kiosk")
+        );
+        assert_eq!(
+            dir(&[("HOME", "")]),
+            PathBuf::from("/var/lib/checkin-kiosk")
+        );
+        // The file wins over the default.
+        let (c, _) = load_str("data_dir = \"/srv/kiosk\"", &all);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/kiosk"));
     }
 
     #[test]
@@ -383,57 +534,174 @@ mod tests {
     #[test]
     fn file_values_and_environment_layer_in_order() {
         let (c, problems) = load_str(
-            "practice_name = \"Hill Clinic\"\nidle_timeout_secs = 90\n[arrival]\nearly_minutes = 30\n",
+            "practice_name = \"Hill Clinic\"\nidle_timeout_secs = 90\nidle_prompt_secs = 20\n\
+             [arrival]\nearly_minutes = 30\n[wait]\nminutes_per_patient = 8\n",
             &[
                 ("CHECKIN_KIOSK_IDLE_TIMEOUT_SECS", "120"),
                 ("CHECKIN_KIOSK_ARRIVAL__LATE_MINUTES", "5"),
+                (
+                    "CHECKIN_KIOSK_ARRIVAL__DESK_ONLY_TYPES",
+                    "[\"procedure\", \"x-ray\"]",
+                ),
                 ("CHECKIN_KIOSK_QR_URL_TEMPLATE", "https://q.example/{token}"),
+                ("CHECKIN_KIOSK_PRACTICE_NAME", "Hill Clinic East"),
+                ("CHECKIN_KIOSK_LANGUAGES", "[\"es\"]"),
+                ("CHECKIN_KIOSK_SERVER_URL", "\"https://fhir.example/r4\""),
                 ("UNRELATED", "x"),
             ],
         );
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(c.practice_name, "Hill Clinic");
+        assert_eq!(c.practice_name, "Hill Clinic East", "a plain string value");
         assert_eq!(c.idle_timeout_secs, 120, "environment wins over the file");
+        assert_eq!(c.idle_prompt_secs, 20, "the file wins over the defaults");
         assert_eq!(c.arrival.early_minutes, 30);
         assert_eq!(c.arrival.late_minutes, 5);
-        assert_eq!(c.qr_url_template.as_deref(), Some("https://q.example/{token}"));
+        assert_eq!(c.arrival.desk_only_types, ["procedure", "x-ray"]);
+        assert_eq!(c.wait.minutes_per_patient, 8);
+        assert_eq!(c.languages, ["es"]);
+        assert_eq!(
+            c.default_language, "es",
+            "the default follows the offered languages"
+        );
+        assert_eq!(
+            c.qr_url_template.as_deref(),
+            Some("https://q.example/{token}")
+        );
+        assert_eq!(c.server_url.as_deref(), Some("https://fhir.example/r4"));
+        assert!(!c.demo_mode());
     }
 
     #[test]
-    fn bad_values_keep_defaults_and_name_the_key() {
+    fn unknown_keys_are_named_with_their_table() {
+        only_problem("colour = 3", "colour");
+        only_problem("[arrival]\nlate = 1", "arrival.late");
+        only_problem("[wait]\nspeed = 1", "wait.speed");
+        let (_, problems) = load(None, env(&[("CHECKIN_KIOSK_COLOUR", "red")])).unwrap();
+        assert_eq!(keys(&problems), ["colour"]);
+    }
+
+    #[test]
+    fn wrong_types_keep_defaults() {
+        only_problem("idle_prompt_secs = \"soon\"", "idle_prompt_secs");
+        only_problem("practice_name = 3", "practice_name");
+        only_problem("practice_name = \"  \"", "practice_name");
+        only_problem("languages = \"en\"", "languages");
+        only_problem("languages = [\"en\", 3]", "languages");
+        only_problem("arrival = 5", "arrival");
+        only_problem("[arrival]\nearly_minutes = 1.5", "arrival.early_minutes");
+        only_problem(
+            "[arrival]\ndesk_only_types = \"procedure\"",
+            "arrival.desk_only_types",
+        );
+        only_problem("walk_in_reasons = [\"Sick Note\"]", "walk_in_reasons");
+        only_problem("walk_in_reasons = []", "walk_in_reasons");
+        only_problem("kiosk_id = \"lobby 1\"", "kiosk_id");
+    }
+
+    #[test]
+    fn out_of_range_numbers_keep_defaults() {
+        for (text, key) in [
+            ("idle_timeout_secs = 9", "idle_timeout_secs"),
+            ("idle_timeout_secs = 3601", "idle_timeout_secs"),
+            ("idle_prompt_secs = 4", "idle_prompt_secs"),
+            ("idle_prompt_secs = 121", "idle_prompt_secs"),
+            ("done_reset_secs = 0", "done_reset_secs"),
+            ("[arrival]\nearly_minutes = -5", "arrival.early_minutes"),
+            (
+                "[wait]\nminutes_per_patient = 0",
+                "wait.minutes_per_patient",
+            ),
+        ] {
+            only_problem(text, key);
+        }
+        let (c, problems) = load_str("idle_timeout_secs = 10\nidle_prompt_secs = 120", &[]);
+        assert!(problems.is_empty(), "edges are allowed");
+        assert_eq!((c.idle_timeout_secs, c.idle_prompt_secs), (10, 120));
+        let (_, problems) = load_str("idle_timeout_secs = 2", &[]);
+        assert_eq!(
+            problems[0].to_string(),
+            "key `idle_timeout_secs`: 2 is out of range (10 to 3600)"
+        );
+    }
+
+    #[test]
+    fn languages_must_be_supported_and_include_the_default() {
+        only_problem("languages = [\"en\", \"xx\"]", "languages");
+        only_problem("languages = []", "languages");
+        only_problem("default_language = \"fr\"", "default_language");
+        let (c, problems) = load_str("languages = [\"en\"]\ndefault_language = \"es\"", &[]);
+        assert_eq!(keys(&problems), ["default_language"]);
+        assert_eq!(
+            (c.languages, c.default_language),
+            (vec!["en".to_owned()], "en".into())
+        );
+        let (_, problems) = load_str("languages = [\"en\", \"xx\"]", &[]);
+        assert!(problems[0].message.contains("xx"), "{problems:?}");
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        only_problem(
+            "qr_url_template = \"https://x.example/\"",
+            "qr_url_template",
+        );
+        only_problem("qr_url_template = \"x.example/{token}\"", "qr_url_template");
+        only_problem("server_url = \"ftp://x\"", "server_url");
+        only_problem("server_url = \"https://\"", "server_url");
         let (c, problems) = load_str(
-            "idle_timeout_secs = 2\nidle_prompt_secs = \"soon\"\ndefault_language = \"fr\"\n\
-             qr_url_template = \"https://x.example/\"\nlanguages = [\"en\", \"xx\"]\ncolour = 3\n\
-             server_url = \"ftp://x\"\n[arrival]\nearly_minutes = -5\nlate = 1\n",
+            "server_url = \"HTTP://fhir.local:8080/r4\"\nqr_url_template = \"http://q/{token}\"",
             &[],
         );
-        assert_eq!(c, Config::default());
-        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
-        for key in [
-            "idle_timeout_secs",
-            "idle_prompt_secs",
-            "default_language",
-            "qr_url_template",
-            "languages",
-            "colour",
-            "server_url",
-            "arrival.early_minutes",
-            "arrival.late",
-        ] {
-            assert!(keys.contains(&key), "no problem reported for {key}: {problems:?}");
-        }
-        let text = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
-        assert!(text.contains("key `idle_timeout_secs`: 2 is out of range (10 to 3600)"), "{text}");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(c.server_url.is_some() && c.qr_url_template.is_some());
     }
 
     #[test]
-    fn a_file_that_is_not_toml_is_an_error_naming_the_file() {
+    fn several_problems_are_all_reported() {
+        let (c, problems) = load_str(
+            "idle_timeout_secs = 2\ncolour = 3\nserver_url = \"ftp://x\"\n\
+             practice_name = \"Hill Clinic\"\n[arrival]\nearly_minutes = -5\nlate_minutes = 20\n",
+            &[],
+        );
+        assert_eq!(
+            keys(&problems),
+            [
+                "colour",
+                "idle_timeout_secs",
+                "server_url",
+                "arrival.early_minutes"
+            ]
+        );
+        assert_eq!(c.practice_name, "Hill Clinic", "good keys still apply");
+        assert_eq!(c.arrival.late_minutes, 20);
+        assert_eq!(c.arrival.early_minutes, 60);
+    }
+
+    #[test]
+    fn a_file_that_is_not_toml_is_an_error_naming_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.toml");
-        std::fs::write(&path, "practice_name = \"unclosed\n").unwrap();
+        std::fs::write(&path, "practice_name = \"ok\"\n\nidle_timeout_secs = = 3\n").unwrap();
         let err = load(Some(&path), Vec::new()).unwrap_err();
-        assert!(err.to_string().contains("kiosk.toml"), "{err}");
+        assert!(
+            matches!(err, ConfigError::Syntax { line: 3, .. }),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("kiosk.toml") && text.contains("line 3"),
+            "{text}"
+        );
+
         let missing = load(Some(&dir.path().join("nope.toml")), Vec::new()).unwrap_err();
-        assert!(missing.to_string().contains("nope.toml"));
+        assert!(matches!(missing, ConfigError::Read { .. }));
+        assert!(missing.to_string().contains("nope.toml"), "{missing}");
+    }
+
+    #[test]
+    fn line_of_counts_newlines_safely() {
+        assert_eq!(line_of("a\nb\nc", 0), 1);
+        assert_eq!(line_of("a\nb\nc", 2), 2);
+        assert_eq!(line_of("a\nb\nc", 99), 3);
     }
 }

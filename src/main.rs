@@ -140,7 +140,7 @@ fn load_config(cli: &Cli) -> Result<Config> {
         None if default.exists() => Some(default),
         None => None,
     };
-    let (mut config, problems) = config::load(path.as_deref(), std::env::vars())?;
+    let (mut config, problems) = config::load(path.as_deref(), environment())?;
     for problem in &problems {
         tracing::warn!(%problem, "configuration problem; using the default for this key");
     }
@@ -148,6 +148,13 @@ fn load_config(cli: &Cli) -> Result<Config> {
         config.data_dir = dir.clone();
     }
     Ok(config)
+}
+
+/// The environment as text; a value that is not UTF-8 is read lossily rather than panicking.
+fn environment() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+        .collect()
 }
 
 fn run(config: &Config, fullscreen: bool) -> Result<()> {

@@ -1,35 +1,78 @@
-//! The demo practice: a full day around "now", so a newcomer sees a working kiosk at once.
-//! Deterministic for a given `now`. A handful of named patients can always check in.
+//! The demo practice: a full day laid out around "now", so a newcomer sees a working kiosk
+//! at once (no server configured). Deterministic for a given `now`. A handful of named
+//! patients can always check in; `people()` names them for the README, tests and screenshots.
+//!
+//! Layout: three clinicians, a slot every 15 minutes on the quarter hours, from about three
+//! hours before `now` to about four hours after (87 appointments). Slot 0 is the quarter hour
+//! at or before `now`, so slots +1 and +2 always start 0-30 minutes from now: the named
+//! patients sit there. Earlier slots are fulfilled, or arrived and waiting; one later slot is
+//! cancelled; one near slot is a "procedure" (desk-only in the example configuration).
+//! Close to midnight some slots fall on the neighbouring day.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, Timelike};
 
-use crate::domain::{Appointment, AppointmentStatus, Patient};
+use crate::domain::{fold_name, Appointment, AppointmentStatus, Patient};
 
-pub const CLINICIANS: [&str; 3] = ["Dr. Amara Patel", "Dr. Luis Romero", "NP Kim Lee"];
-const SLOTS_PER_CLINICIAN: i64 = 16;
-const SLOT_MINUTES: i64 = 20;
-/// Slots 9 and 10 start within (now - 10 min, now + 20 min]: inside the default window.
-const NOW_SLOTS: [i64; 2] = [9, 10];
+pub const CLINICIANS: [&str; 3] = [
+    "Dr. Amara Patel",
+    "Dr. Luis Romero",
+    "Nurse Practitioner Kim Lee",
+];
+const SLOT_MINUTES: i64 = 15;
+/// Slots relative to the quarter hour at or before now: -12 is 3 hours before, +16 is 4 after.
+const FIRST_SLOT: i64 = -12;
+const LAST_SLOT: i64 = 16;
+const CANCELLED: (usize, i64) = (0, 4);
+const PROCEDURE: (usize, i64) = (2, 2);
 
-/// A named demo patient, for the README, the tests and the screenshots.
-#[derive(Clone)]
+/// A named demo patient.
+#[derive(Clone, Debug)]
 pub struct DemoPerson {
     pub given_name: &'static str,
     pub family_name: &'static str,
     pub birth_date: NaiveDate,
+    /// Printed on the reminder; scan it, or type it as "CKI:<code>".
     pub code: &'static str,
+    pub clinician: &'static str,
+    /// What "Is this you?" shows, e.g. "María M.".
     pub display_name: String,
 }
 
+/// The demo patients a tester can always check in (their appointments start within 30
+/// minutes of the `now` the roster was laid out for).
+#[derive(Clone, Debug)]
 pub struct DemoPeople {
+    /// María Muñoz, born 1984-03-09, with Dr. Luis Romero (try "MUNOZ").
     pub maria: DemoPerson,
+    /// Thanh Nguyễn, born 1990-11-23, with Dr. Amara Patel, code CKI-NGU901.
     pub thanh: DemoPerson,
+    /// Sean O'Brien-Smith, born 1975-06-30, with Nurse Practitioner Kim Lee.
     pub sean: DemoPerson,
+    /// Ana García, born 1962-01-15: shares her family name with José.
     pub ana_garcia: DemoPerson,
+    /// José García, born 1958-08-02: a different patient from Ana.
     pub jose_garcia: DemoPerson,
 }
 
-fn person(given: &'static str, family: &'static str, (y, m, d): (i32, u32, u32), code: &'static str) -> DemoPerson {
+impl DemoPeople {
+    pub fn all(&self) -> [&DemoPerson; 5] {
+        [
+            &self.maria,
+            &self.thanh,
+            &self.sean,
+            &self.ana_garcia,
+            &self.jose_garcia,
+        ]
+    }
+}
+
+fn person(
+    given: &'static str,
+    family: &'static str,
+    (y, m, d): (i32, u32, u32),
+    code: &'static str,
+    clinician: usize,
+) -> DemoPerson {
     let birth_date = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
     let display_name = Patient {
         id: String::new(),
@@ -43,90 +86,150 @@ fn person(given: &'static str, family: &'static str, (y, m, d): (i32, u32, u32),
         family_name: family,
         birth_date,
         code,
+        clinician: CLINICIANS.get(clinician).copied().unwrap_or_default(),
         display_name,
     }
 }
 
+/// The named demo patients.
 pub fn people() -> DemoPeople {
     DemoPeople {
-        maria: person("María", "Muñoz", (1984, 3, 9), "CKI-MUN384"),
-        thanh: person("Thanh", "Nguyễn", (1990, 11, 23), "CKI-NGU901"),
-        sean: person("Sean", "O'Brien-Smith", (1975, 6, 30), "CKI-OBR756"),
-        ana_garcia: person("Ana", "García", (1962, 1, 15), "CKI-GAR621"),
-        jose_garcia: person("José", "García", (1958, 8, 2), "CKI-GAR588"),
+        maria: person("María", "Muñoz", (1984, 3, 9), "CKI-MUN384", 1),
+        thanh: person("Thanh", "Nguyễn", (1990, 11, 23), "CKI-NGU901", 0),
+        sean: person("Sean", "O'Brien-Smith", (1975, 6, 30), "CKI-OBR756", 2),
+        ana_garcia: person("Ana", "García", (1962, 1, 15), "CKI-GAR621", 1),
+        jose_garcia: person("José", "García", (1958, 8, 2), "CKI-GAR588", 0),
     }
 }
 
-const GIVEN: [&str; 16] = [
-    "Olivia", "Jamal", "Chloé", "Wei", "Fatima", "Lukas", "Aisha", "Mateo", "Hana", "Dmitri", "Grace", "Amadou",
-    "Isabel", "Tomás", "Linh", "Noah",
+/// Same as `people()`, under the name the README uses.
+pub fn demo_people() -> DemoPeople {
+    people()
+}
+
+/// Where each named patient sits: (clinician, slot).
+fn named_slot(p: &DemoPeople, clinician: usize, slot: i64) -> Option<&DemoPerson> {
+    match (clinician, slot) {
+        (0, 1) => Some(&p.jose_garcia),
+        (0, 2) => Some(&p.thanh),
+        (1, 1) => Some(&p.ana_garcia),
+        (1, 2) => Some(&p.maria),
+        (2, 1) => Some(&p.sean),
+        _ => None,
+    }
+}
+
+const GIVEN: [&str; 31] = [
+    "Olivia", "Jamal", "Chloé", "Wei", "Fatima", "Lukas", "Aisha", "Mateo", "Hana", "Dmitri",
+    "Grace", "Amadou", "Isabel", "Tomás", "Linh", "Noah", "Zoë", "Søren", "Ingrid", "Kofi",
+    "Renée", "Yusuf", "Mei", "Bruno", "Élodie", "Arjun", "Nadia", "Pablo", "Sione", "Keiko",
+    "Omar",
 ];
-const FAMILY: [&str; 16] = [
-    "Müller", "Côté", "Ng", "Đặng", "Smith-Jones", "Haddad", "Kowalski", "Ferreira", "O'Connor", "Zhang",
-    "Lefèvre", "Okafor", "Ramírez", "Nguyen", "Johansson", "Petrov",
+// No named patient's family here except "Nguyen" (a namesake of Thanh, born on another day).
+const FAMILY: [&str; 29] = [
+    "Müller",
+    "Côté",
+    "Ng",
+    "Đặng",
+    "García López",
+    "Haddad",
+    "Kowalski",
+    "Ferreira",
+    "O'Connor",
+    "Zhang",
+    "Lefèvre",
+    "Okafor",
+    "Ramírez",
+    "Nguyen",
+    "Johansson",
+    "Petrov",
+    "Smith-Jones",
+    "Østergaard",
+    "Łukasiewicz",
+    "Al-Farsi",
+    "Brown",
+    "Kim",
+    "Schäfer",
+    "Ibáñez",
+    "Dubois",
+    "Yılmaz",
+    "Fitzgerald",
+    "Mwangi",
+    "St. Pierre",
 ];
 
-/// About 48 appointments across three clinicians, every 20 minutes from three hours before
-/// `now`. Earlier ones are fulfilled or waiting; one is cancelled; one is a procedure
-/// (a desk-only type in the example configuration).
+fn pick<'a>(list: &[&'a str], i: usize) -> &'a str {
+    list.get(i % list.len().max(1)).copied().unwrap_or("Doe")
+}
+
+/// A filler patient for slot number `n` (stable across days and times).
+fn filler(n: usize) -> (Patient, String) {
+    let family = pick(&FAMILY, n * 7 + 3);
+    let year = 1938 + i32::try_from(n * 13 % 83).unwrap_or(0);
+    let month = u32::try_from(n % 12).unwrap_or(0) + 1;
+    let day = u32::try_from(n * 11 % 28).unwrap_or(0) + 1;
+    let letters: String = fold_name(family)
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .chain("XXX".chars())
+        .take(3)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let patient = Patient {
+        id: format!("demo-p-{n:03}"),
+        given_name: pick(&GIVEN, n * 5).into(),
+        family_name: family.into(),
+        birth_date: NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default(),
+    };
+    (patient, format!("CKI-{letters}{n:03}"))
+}
+
+/// The demo roster for the day of `now`, laid out around `now` (see the module docs).
 pub fn demo_roster(now: NaiveDateTime) -> Vec<Appointment> {
-    let minute = i64::from(now.minute());
-    let base = now - Duration::minutes(minute % 10) - Duration::seconds(i64::from(now.second()))
-        - Duration::minutes(SLOT_MINUTES * NOW_SLOTS[0]);
+    // The quarter hour at or before now: (now - 15 min, now].
+    let minute = now
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now);
+    let quarter = minute - Duration::minutes(i64::from(minute.minute()) % SLOT_MINUTES);
+    let day_tag = now.date().format("%Y%m%d");
     let p = people();
-    // (clinician index, slot) -> named patient
-    let named = [
-        (1, NOW_SLOTS[0], &p.ana_garcia),
-        (1, NOW_SLOTS[1], &p.maria),
-        (0, NOW_SLOTS[0], &p.jose_garcia),
-        (0, NOW_SLOTS[1], &p.thanh),
-        (2, NOW_SLOTS[0], &p.sean),
-    ];
     let mut out = Vec::new();
     let mut n = 0usize;
     for (ci, clinician) in CLINICIANS.iter().enumerate() {
-        for slot in 0..SLOTS_PER_CLINICIAN {
+        for slot in FIRST_SLOT..=LAST_SLOT {
             n += 1;
-            let start = base + Duration::minutes(SLOT_MINUTES * slot);
-            let status = if slot < NOW_SLOTS[0] - 3 {
-                AppointmentStatus::Fulfilled
-            } else if slot < NOW_SLOTS[0] - 1 {
-                AppointmentStatus::Arrived
-            } else if ci == 0 && slot == 13 {
-                AppointmentStatus::Cancelled
+            let status = match (ci, slot) {
+                _ if (ci, slot) == CANCELLED => AppointmentStatus::Cancelled,
+                (1, -6) => AppointmentStatus::NoShow,
+                (_, s) if s <= -4 => AppointmentStatus::Fulfilled,
+                // Here and waiting: these are the people ahead of the named patients.
+                (_, -3 | -2) => AppointmentStatus::Arrived,
+                _ => AppointmentStatus::Booked,
+            };
+            let appointment_type = if (ci, slot) == PROCEDURE {
+                "procedure"
+            } else if slot % 4 == 0 {
+                "follow-up"
             } else {
-                AppointmentStatus::Booked
+                "visit"
             };
-            let appointment_type = if ci == 2 && slot == 12 { "procedure" } else { "visit" };
-            let patient = match named.iter().find(|(c, s, _)| *c == ci && *s == slot) {
-                Some((_, _, who)) => Patient {
-                    id: format!("demo-p-{}", who.code.to_lowercase()),
-                    given_name: who.given_name.into(),
-                    family_name: who.family_name.into(),
-                    birth_date: who.birth_date,
-                },
-                None => {
-                    let i = n % GIVEN.len();
-                    let j = (n * 7 + ci) % FAMILY.len();
-                    let year = 1940 + i32::try_from((n * 7) % 80).unwrap_or(0);
-                    let month = u32::try_from(n % 12).unwrap_or(0) + 1;
-                    let day = u32::try_from((n * 11) % 28).unwrap_or(0) + 1;
+            let (patient, code) = match named_slot(&p, ci, slot) {
+                Some(who) => (
                     Patient {
-                        id: format!("demo-p-{n:03}"),
-                        given_name: GIVEN.get(i).copied().unwrap_or("Alex").into(),
-                        family_name: FAMILY.get(j).copied().unwrap_or("Doe").into(),
-                        birth_date: NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default(),
-                    }
-                }
-            };
-            let code = match named.iter().find(|(c, s, _)| *c == ci && *s == slot) {
-                Some((_, _, who)) => who.code.to_owned(),
-                None => format!("CKI-D{n:05}"),
+                        id: format!("demo-p-{}", who.code.to_ascii_lowercase()),
+                        given_name: who.given_name.into(),
+                        family_name: who.family_name.into(),
+                        birth_date: who.birth_date,
+                    },
+                    who.code.to_owned(),
+                ),
+                None => filler(n),
             };
             out.push(Appointment {
-                id: format!("demo-a-{n:03}"),
+                id: format!("demo-{day_tag}-{n:03}"),
                 code,
-                start,
+                start: quarter + Duration::minutes(SLOT_MINUTES * slot),
                 clinician: (*clinician).to_owned(),
                 appointment_type: appointment_type.into(),
                 status,
@@ -140,47 +243,124 @@ pub fn demo_roster(now: NaiveDateTime) -> Vec<Appointment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{arrival_decision, fold_name, ArrivalDecision, ArrivalWindow};
+    use crate::domain::{
+        arrival_decision, decide_match, ArrivalDecision, ArrivalWindow, MatchOutcome,
+    };
     use std::collections::BTreeSet;
 
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    /// What the store would return for a typed name and birth date.
+    fn candidates(roster: &[Appointment], family: &str, born: NaiveDate) -> Vec<Appointment> {
+        roster
+            .iter()
+            .filter(|a| {
+                fold_name(&a.patient.family_name) == fold_name(family)
+                    && a.patient.birth_date == born
+            })
+            .cloned()
+            .collect()
+    }
+
     #[test]
-    fn the_named_patients_can_check_in_at_any_hour() {
-        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        for minutes in (0..24 * 60).step_by(7) {
-            let now = day.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(minutes);
+    fn the_named_patients_can_check_in_at_any_minute() {
+        let p = people();
+        for minutes in 0..24 * 60 {
+            let now = day().and_hms_opt(0, 0, 0).unwrap()
+                + Duration::minutes(minutes)
+                + Duration::seconds(minutes % 60);
             let roster = demo_roster(now);
-            assert!(roster.len() >= 45);
-            let p = people();
-            for who in [&p.maria, &p.thanh, &p.sean, &p.ana_garcia, &p.jose_garcia] {
+            for who in p.all() {
                 let appt = roster.iter().find(|a| a.code == who.code).unwrap();
-                assert_eq!(
-                    arrival_decision(appt, now, &ArrivalWindow::default()),
-                    ArrivalDecision::Welcome,
+                assert!(
+                    appt.start >= now - Duration::minutes(10)
+                        && appt.start <= now + Duration::minutes(30),
                     "{} at {now}",
                     who.code
                 );
+                assert_eq!(appt.clinician, who.clinician);
+                assert_eq!(
+                    arrival_decision(appt, now, &ArrivalWindow::default()),
+                    ArrivalDecision::Welcome
+                );
+                // Name and birth date find exactly this appointment.
+                match decide_match(candidates(&roster, who.family_name, who.birth_date)) {
+                    MatchOutcome::One(a) => assert_eq!(a.code, who.code),
+                    other => panic!("{} at {now}: {other:?}", who.code),
+                }
             }
         }
     }
 
     #[test]
     fn the_day_is_realistic() {
-        let now = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap().and_hms_opt(10, 3, 0).unwrap();
+        let now = day().and_hms_opt(10, 3, 0).unwrap();
         let roster = demo_roster(now);
+        assert!(roster.len() >= 45, "{}", roster.len());
         let clinicians: BTreeSet<_> = roster.iter().map(|a| a.clinician.as_str()).collect();
-        assert_eq!(clinicians.len(), 3);
+        assert_eq!(clinicians, CLINICIANS.into_iter().collect());
+        let first = roster.iter().map(|a| a.start).min().unwrap();
+        let last = roster.iter().map(|a| a.start).max().unwrap();
+        assert!(
+            first <= now - Duration::hours(3) + Duration::minutes(15),
+            "{first}"
+        );
+        assert!(
+            last >= now + Duration::hours(3) + Duration::minutes(45),
+            "{last}"
+        );
+
         let codes: BTreeSet<_> = roster.iter().map(|a| a.code.as_str()).collect();
         assert_eq!(codes.len(), roster.len(), "codes are unique");
+        let ids: BTreeSet<_> = roster.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids.len(), roster.len(), "ids are unique");
+        for a in &roster {
+            let body = a.code.strip_prefix("CKI-").unwrap();
+            assert!(
+                body.len() == 6 && body.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{}",
+                a.code
+            );
+        }
         let garcias: BTreeSet<_> = roster
             .iter()
             .filter(|a| fold_name(&a.patient.family_name) == "garcia")
-            .map(|a| a.patient.id.as_str())
+            .map(|a| (a.patient.id.as_str(), a.patient.birth_date))
             .collect();
-        assert!(garcias.len() >= 2, "two patients share a family name");
-        assert!(roster.iter().any(|a| a.patient.family_name.contains('-')));
-        assert!(roster.iter().any(|a| a.status == AppointmentStatus::Cancelled));
-        assert!(roster.iter().any(|a| a.status == AppointmentStatus::Fulfilled));
-        assert!(roster.iter().any(|a| a.appointment_type == "procedure"));
+        assert_eq!(garcias.len(), 2, "two patients share a family name");
+        for needle in ["-", "'", " ", "ễ", "ñ", "Đ", "ü", "ô"] {
+            assert!(
+                roster
+                    .iter()
+                    .any(|a| a.patient.family_name.contains(needle)),
+                "a family name with {needle:?}"
+            );
+        }
+        let count = |s| roster.iter().filter(|a| a.status == s).count();
+        assert_eq!(count(AppointmentStatus::Cancelled), 1);
+        assert!(count(AppointmentStatus::Fulfilled) >= 3);
+        assert!(count(AppointmentStatus::Arrived) >= 3);
+        assert_eq!(
+            roster
+                .iter()
+                .filter(|a| a.appointment_type == "procedure")
+                .count(),
+            1
+        );
         assert_eq!(demo_roster(now), roster, "deterministic");
+    }
+
+    #[test]
+    fn filler_patients_keep_their_code_whatever_the_time() {
+        let a = demo_roster(day().and_hms_opt(9, 0, 0).unwrap());
+        let b = demo_roster(day().and_hms_opt(15, 40, 0).unwrap());
+        let key = |r: &[Appointment]| -> Vec<(String, String)> {
+            r.iter()
+                .map(|a| (a.patient.id.clone(), a.code.clone()))
+                .collect()
+        };
+        assert_eq!(key(&a), key(&b));
     }
 }

@@ -15,11 +15,13 @@ pub use service::{
 use crate::domain::DomainError;
 use crate::store::StoreError;
 
-pub trait Clock {
+/// The practice's local wall-clock time. `Send` so a service can move to a worker thread.
+pub trait Clock: Send {
     fn now(&self) -> NaiveDateTime;
 }
 
 /// Local wall-clock time: appointments are booked in the practice's local time.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
@@ -28,7 +30,9 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that says what it is told (tests, rendering).
+/// A clock that says what it is told (tests, screenshots). `set` moves it through a shared
+/// reference, so tests can move time while a service owns the clock.
+#[derive(Debug)]
 pub struct FixedClock(Cell<NaiveDateTime>);
 
 impl FixedClock {
@@ -38,6 +42,10 @@ impl FixedClock {
 
     pub fn set(&self, now: NaiveDateTime) {
         self.0.set(now);
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        self.0.set(self.0.get() + by);
     }
 }
 
@@ -69,15 +77,58 @@ impl From<DomainError> for AppError {
 }
 
 impl AppError {
-    /// The locale key of the plain-language message for patients.
+    /// The locale key of the plain-language message for patients. Anything that is not
+    /// the patient's to fix is "error.store": "Something went wrong. Please see the front
+    /// desk."
     pub fn message_key(&self) -> &'static str {
         match self {
             AppError::BadScan => "error.bad_scan",
+            AppError::Invalid(DomainError::BadScan) => "error.bad_scan",
             AppError::Invalid(DomainError::BadDate) => "error.bad_date",
             AppError::Invalid(DomainError::FutureDate) => "error.future_date",
             AppError::Invalid(DomainError::TooOld) => "error.too_old",
             AppError::Invalid(DomainError::BadPhone) => "error.bad_phone",
-            AppError::Invalid(_) | AppError::Store(_) => "error.store",
+            AppError::Invalid(DomainError::UnknownValue(_)) | AppError::Store(_) => "error.store",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_keys_match_the_error() {
+        let key = |e: DomainError| AppError::from(e).message_key();
+        assert_eq!(key(DomainError::BadScan), "error.bad_scan");
+        assert_eq!(key(DomainError::BadDate), "error.bad_date");
+        assert_eq!(key(DomainError::FutureDate), "error.future_date");
+        assert_eq!(key(DomainError::TooOld), "error.too_old");
+        assert_eq!(key(DomainError::BadPhone), "error.bad_phone");
+        assert_eq!(key(DomainError::UnknownValue("x")), "error.store");
+        assert_eq!(
+            AppError::from(StoreError::Corrupt("x")).message_key(),
+            "error.store"
+        );
+        assert!(matches!(
+            AppError::from(DomainError::BadScan),
+            AppError::BadScan
+        ));
+    }
+
+    #[test]
+    fn fixed_clock_moves_through_a_shared_reference() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let c = FixedClock::new(t);
+        c.advance(chrono::Duration::minutes(5));
+        assert_eq!(c.now(), t + chrono::Duration::minutes(5));
+        c.set(t);
+        assert_eq!(c.now(), t);
+        fn is_send<T: Send>(_: &T) {}
+        is_send(&c);
+        is_send(&SystemClock);
     }
 }

@@ -1,18 +1,21 @@
 //! CheckInService: identify, confirm, walk in, ask for help. Every check-in is committed
 //! with its outbox row before the patient is told "done".
 
+use std::time::Instant;
+
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{demo, AppError, Clock};
 use crate::config::Config;
 use crate::domain::{
-    arrival_decision, decide_match, estimate_wait, parse_scan, typical_wait, Appointment, ArrivalDecision,
-    ArrivalWindow, CheckInKind, CheckInState, DeskReason, MatchOutcome, WaitEstimate, WaitParams, WalkIn,
+    arrival_decision, decide_match, estimate_wait, normalize_phone, parse_scan, typical_wait,
+    Appointment, AppointmentStatus, ArrivalDecision, ArrivalWindow, CheckInKind, CheckInState,
+    DeskReason, DomainError, MatchOutcome, WaitEstimate, WaitParams, WalkIn,
 };
 use crate::store::{NewCheckIn, Store};
 
 /// The part of the configuration the check-in rules use.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceConfig {
     pub arrival: ArrivalWindow,
     pub wait: WaitParams,
@@ -30,9 +33,10 @@ impl From<&Config> for ServiceConfig {
 }
 
 /// What "Is this you?" shows: the minimum, never the birth date.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AppointmentView {
     pub appointment_id: String,
+    /// Given name and family initial, e.g. "María M.".
     pub display_name: String,
     pub start: NaiveDateTime,
     pub clinician: String,
@@ -49,6 +53,15 @@ impl From<&Appointment> for AppointmentView {
     }
 }
 
+// Redacted like Appointment: a stray {:?} in a log line must not show the name.
+impl std::fmt::Debug for AppointmentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppointmentView")
+            .field("appointment_id", &self.appointment_id)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Identification {
     Found(AppointmentView),
@@ -58,7 +71,9 @@ pub enum Identification {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ticket {
+    /// "A-042" / "W-007".
     pub ticket: String,
+    /// People ahead in the same queue.
     pub ahead: u32,
     pub wait: WaitEstimate,
     /// The "follow your place" URL with an opaque token; None when no template is set.
@@ -75,11 +90,18 @@ pub struct CheckInService<C: Clock> {
     store: Store,
     clock: C,
     config: ServiceConfig,
+    /// Failed identifications since the last success (the UI slows repeated failures).
+    failed_identifications: u32,
 }
 
 impl<C: Clock> CheckInService<C> {
     pub fn new(store: Store, clock: C, config: ServiceConfig) -> Self {
-        CheckInService { store, clock, config }
+        CheckInService {
+            store,
+            clock,
+            config,
+            failed_identifications: 0,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -90,12 +112,23 @@ impl<C: Clock> CheckInService<C> {
         &self.clock
     }
 
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// Applies new settings from the next call on (staff saved them; no restart).
     pub fn set_config(&mut self, config: ServiceConfig) {
         self.config = config;
     }
 
+    /// The service date: today in the practice's local time.
     pub fn today(&self) -> NaiveDate {
         self.clock.now().date()
+    }
+
+    /// Failed identification attempts in a row (reset by a successful one).
+    pub fn failed_identifications(&self) -> u32 {
+        self.failed_identifications
     }
 
     /// Replaces today's roster with the demo practice laid out around now.
@@ -103,46 +136,75 @@ impl<C: Clock> CheckInService<C> {
         let now = self.clock.now();
         let roster = demo::demo_roster(now);
         self.store.replace_roster(now.date(), &roster)?;
+        tracing::info!(appointments = roster.len(), "demo practice seeded");
         Ok(roster.len())
     }
 
-    pub fn identify(&mut self, family_name: &str, birth_date: NaiveDate) -> Result<Identification, AppError> {
-        let candidates = self.store.find_candidates(self.today(), family_name, birth_date)?;
-        Ok(match decide_match(candidates) {
+    /// Family name (as typed) and birth date. Zero or several matching patients give
+    /// SeeDesk(NotFound): the patient never learns who else is booked.
+    pub fn identify(
+        &mut self,
+        family_name: &str,
+        birth_date: NaiveDate,
+    ) -> Result<Identification, AppError> {
+        let started = Instant::now();
+        let candidates = self
+            .store
+            .find_candidates(self.today(), family_name, birth_date)?;
+        let found = candidates.len();
+        let outcome = decide_match(candidates);
+        let micros = micros_since(started);
+        match outcome {
             MatchOutcome::One(a) => {
-                tracing::info!(appointment = %a.id, "patient identified by name and birth date");
-                Identification::Found(AppointmentView::from(&a))
-            }
-            MatchOutcome::NoneFound => {
-                tracing::info!(matches = 0, "identification did not match; sent to the desk");
-                Identification::SeeDesk(DeskReason::NotFound)
-            }
-            MatchOutcome::Several => {
-                tracing::info!(matches = "several", "identification was ambiguous; sent to the desk");
-                Identification::SeeDesk(DeskReason::NotFound)
-            }
-        })
-    }
-
-    pub fn identify_by_scan(&mut self, raw: &str) -> Result<Identification, AppError> {
-        let code = parse_scan(raw)?;
-        match self.store.find_by_code(self.today(), &code)? {
-            Some(a) if !matches!(a.status, crate::domain::AppointmentStatus::Cancelled) => {
-                tracing::info!(appointment = %a.id, "patient identified by scanned code");
+                self.failed_identifications = 0;
+                tracing::info!(appointment = %a.id, micros, "patient identified by name and birth date");
                 Ok(Identification::Found(AppointmentView::from(&a)))
             }
-            _ => {
-                tracing::info!("scanned code not on today's roster; sent to the desk");
-                Ok(Identification::SeeDesk(DeskReason::NotFound))
+            MatchOutcome::NoneFound | MatchOutcome::Several => {
+                Ok(self.not_found("name and birth date", found, micros))
             }
         }
     }
 
-    /// "Yes, that's me". Patients outside the arrival window are sent to the desk, and the
-    /// check-in is still recorded (as needing the desk) so staff see them.
+    /// A code from the scanner. Unreadable input is `AppError::BadScan`; a code not on
+    /// today's roster (or cancelled) is SeeDesk(NotFound).
+    pub fn identify_by_scan(&mut self, raw: &str) -> Result<Identification, AppError> {
+        let started = Instant::now();
+        let code = parse_scan(raw)?;
+        let found = self.store.find_by_code(self.today(), &code)?;
+        let micros = micros_since(started);
+        match found {
+            Some(a) if a.status != AppointmentStatus::Cancelled => {
+                self.failed_identifications = 0;
+                tracing::info!(appointment = %a.id, micros, "patient identified by scanned code");
+                Ok(Identification::Found(AppointmentView::from(&a)))
+            }
+            other => Ok(self.not_found("scanned code", usize::from(other.is_some()), micros)),
+        }
+    }
+
+    fn not_found(&mut self, by: &'static str, matches: usize, micros: u64) -> Identification {
+        self.failed_identifications = self.failed_identifications.saturating_add(1);
+        tracing::info!(
+            by,
+            matches,
+            failed_attempts = self.failed_identifications,
+            micros,
+            "identification failed; sent to the desk"
+        );
+        Identification::SeeDesk(DeskReason::NotFound)
+    }
+
+    /// "Yes, that's me". Outside the arrival window, or for a desk-only type, the patient is
+    /// sent to the desk and the check-in is still recorded as needing the desk (with its
+    /// outbox row) so staff see them. A repeat check-in writes nothing.
     pub fn confirm(&mut self, appointment_id: &str) -> Result<ConfirmOutcome, AppError> {
-        let Some(appt) = self.store.appointment(appointment_id)? else {
-            return Ok(ConfirmOutcome::SeeDesk(DeskReason::NotFound));
+        let appt = match self.store.appointment(appointment_id)? {
+            Some(a) if a.status != AppointmentStatus::Cancelled => a,
+            _ => {
+                tracing::info!("confirmed appointment is not on the roster; sent to the desk");
+                return Ok(ConfirmOutcome::SeeDesk(DeskReason::NotFound));
+            }
         };
         let now = self.clock.now();
         let desk = match arrival_decision(&appt, now, &self.config.arrival) {
@@ -163,7 +225,9 @@ impl<C: Clock> CheckInService<C> {
         if let Some(reason) = desk {
             return Ok(ConfirmOutcome::SeeDesk(reason));
         }
-        let ahead = self.store.waiting_ahead(self.today(), &appt.clinician, appt.start)?;
+        let ahead = self
+            .store
+            .waiting_ahead(self.today(), &appt.clinician, appt.start)?;
         let until_start = (appt.start - now).num_minutes();
         Ok(ConfirmOutcome::CheckedIn(Ticket {
             wait: estimate_wait(ahead, until_start, &self.config.wait),
@@ -173,8 +237,19 @@ impl<C: Clock> CheckInService<C> {
         }))
     }
 
-    pub fn walk_in(&mut self, walk_in: WalkIn) -> Result<Ticket, AppError> {
+    /// A patient without an appointment: a ticket in the walk-in queue. The UI has checked
+    /// the entries already; the birth date and phone rules are applied again here so that
+    /// nothing invalid reaches the server.
+    pub fn walk_in(&mut self, mut walk_in: WalkIn) -> Result<Ticket, AppError> {
+        if walk_in.birth_date > self.today() {
+            return Err(DomainError::FutureDate.into());
+        }
+        walk_in.phone = match walk_in.phone.as_deref() {
+            Some(p) => normalize_phone(p)?,
+            None => None,
+        };
         let (ticket, token) = self.commit(CheckInKind::WalkIn(walk_in), CheckInState::CheckedIn)?;
+        // Everyone checked in before this patient today (the queue has no "seen" yet).
         let ahead = self.store.walk_ins_waiting(self.today())?.saturating_sub(1);
         Ok(Ticket {
             wait: estimate_wait(ahead, 0, &self.config.wait),
@@ -184,13 +259,19 @@ impl<C: Clock> CheckInService<C> {
         })
     }
 
-    fn commit(&mut self, kind: CheckInKind, state: CheckInState) -> Result<(String, String), AppError> {
-        let started = std::time::Instant::now();
+    /// Commits a check-in with its outbox row; returns the ticket and the QR token.
+    fn commit(
+        &mut self,
+        kind: CheckInKind,
+        state: CheckInState,
+    ) -> Result<(String, String), AppError> {
+        let started = Instant::now();
         let new = NewCheckIn {
             id: uuid::Uuid::new_v4().to_string(),
             now: self.clock.now(),
             kind,
             state,
+            // 122 random bits: unguessable, and says nothing about the patient.
             qr_token: uuid::Uuid::new_v4().simple().to_string(),
         };
         let committed = self.store.commit_check_in(&new)?;
@@ -198,25 +279,36 @@ impl<C: Clock> CheckInService<C> {
             check_in = %committed.id,
             outbox = %committed.outbox_id,
             ticket = %committed.ticket,
-            needs_desk = matches!(state, CheckInState::NeedsDesk(_)),
-            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            needs_desk = state.desk_reason().map(|r| r.as_str()),
+            micros = micros_since(started),
             "check-in committed with its outbox row"
         );
         Ok((committed.ticket, new.qr_token))
     }
 
     fn follow_url(&self, token: &str) -> Option<String> {
-        self.config.qr_url_template.as_ref().map(|t| t.replace("{token}", token))
+        self.config
+            .qr_url_template
+            .as_ref()
+            .map(|t| t.replace("{token}", token))
     }
 
+    /// "I need help" on `screen` (a page name). Staff see it at once.
     pub fn request_help(&mut self, screen: &str) -> Result<(), AppError> {
-        let id = self.store.record_help_request(self.clock.now(), screen)?;
-        tracing::warn!(help_request = id, screen, "patient asked for help");
+        // Only a page-name shape is kept, so a wrong caller cannot put typed text in a log.
+        let screen: String = screen
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+            .take(40)
+            .collect();
+        let id = self.store.record_help_request(self.clock.now(), &screen)?;
+        tracing::warn!(help_request = id, screen = %screen, "patient asked for help");
         Ok(())
     }
 
-    /// Today's typical wait: the middle of the clinicians' current queues at the configured
-    /// pace, or the pace itself when nobody waits.
+    /// Today's typical wait for the welcome screen. Until the kiosk observes real waits
+    /// (it needs a "seen" time from staff or the server), it is the median clinician queue
+    /// at the configured pace, and never less than the pace.
     pub fn typical_wait_minutes(&self) -> Result<u32, AppError> {
         let pace = self.config.wait.minutes_per_patient;
         let queues: Vec<u32> = self
@@ -229,28 +321,40 @@ impl<C: Clock> CheckInService<C> {
     }
 }
 
+fn micros_since(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::FixedClock;
+    use crate::config::ConfigError;
+    use crate::store::StoreError;
     use chrono::Duration;
 
     fn now() -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap().and_hms_opt(10, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(2026, 11, 23)
+            .unwrap()
+            .and_hms_opt(10, 7, 0)
+            .unwrap()
     }
 
-    fn service(dir: &std::path::Path) -> CheckInService<FixedClock> {
-        let store = Store::open_in_dir(dir).unwrap();
-        let config = ServiceConfig {
+    fn config() -> ServiceConfig {
+        ServiceConfig {
             arrival: ArrivalWindow {
                 desk_only_types: vec!["procedure".into()],
                 ..ArrivalWindow::default()
             },
             wait: WaitParams::default(),
             qr_url_template: Some("https://q.example/t/{token}".into()),
-        };
-        let mut s = CheckInService::new(store, FixedClock::new(now()), config);
-        s.seed_demo().unwrap();
+        }
+    }
+
+    fn service(dir: &std::path::Path) -> CheckInService<FixedClock> {
+        let store = Store::open_in_dir(dir).unwrap();
+        let mut s = CheckInService::new(store, FixedClock::new(now()), config());
+        assert!(s.seed_demo().unwrap() >= 45);
         s
     }
 
@@ -261,106 +365,387 @@ mod tests {
         }
     }
 
-    #[test]
-    fn identify_ignores_case_and_accents_and_hides_ambiguity() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = service(dir.path());
-        let p = demo::people();
-        let maria = found(s.identify("MUNOZ", p.maria.birth_date).unwrap());
-        assert_eq!(maria.display_name, "María M.");
-        let thanh = found(s.identify("nguyen", p.thanh.birth_date).unwrap());
-        assert_eq!(thanh.display_name, "Thanh N.");
-        assert_eq!(
-            s.identify("garcia", p.maria.birth_date).unwrap(),
-            Identification::SeeDesk(DeskReason::NotFound)
-        );
-        assert_eq!(found(s.identify("García", p.jose_garcia.birth_date).unwrap()).display_name, "José G.");
+    fn ticket(out: ConfirmOutcome) -> Ticket {
+        match out {
+            ConfirmOutcome::CheckedIn(t) => t,
+            other => panic!("expected a ticket, got {other:?}"),
+        }
+    }
+
+    fn not_found() -> Identification {
+        Identification::SeeDesk(DeskReason::NotFound)
+    }
+
+    fn walk_in() -> WalkIn {
+        WalkIn {
+            given_name: "Ana".into(),
+            family_name: "Torres".into(),
+            birth_date: NaiveDate::from_ymd_opt(1979, 5, 21).unwrap(),
+            phone: Some("555 014 2999".into()),
+            reason: "sick".into(),
+        }
     }
 
     #[test]
-    fn confirm_writes_one_check_in_and_one_outbox_row_and_estimates_the_wait() {
+    fn identify_ignores_case_accents_and_separators() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = service(dir.path());
-        let maria = found(s.identify("munoz", demo::people().maria.birth_date).unwrap());
-        let ConfirmOutcome::CheckedIn(ticket) = s.confirm(&maria.appointment_id).unwrap() else {
-            panic!("María is inside her window");
-        };
-        assert_eq!(ticket.ticket, "A-001");
-        assert_eq!(ticket.ahead, 2, "two patients of Dr. Romero are already waiting");
-        assert!(ticket.wait.max_minutes > ticket.wait.min_minutes);
-        let url = ticket.follow_url.unwrap();
-        assert!(url.starts_with("https://q.example/t/") && url.len() > 30);
+        let p = demo::people();
+        for typed in ["MUNOZ", "muñoz", "Munoz ", "MUÑOZ"] {
+            let maria = found(s.identify(typed, p.maria.birth_date).unwrap());
+            assert_eq!(maria.display_name, "María M.");
+            assert_eq!(maria.clinician, "Dr. Luis Romero");
+        }
+        let thanh = found(s.identify("NGUYEN", p.thanh.birth_date).unwrap());
+        assert_eq!(thanh.display_name, "Thanh N.");
+        for typed in ["obriensmith", "O'BRIEN SMITH", "O’Brien-Smith"] {
+            assert_eq!(
+                found(s.identify(typed, p.sean.birth_date).unwrap()).display_name,
+                "Sean O."
+            );
+        }
+    }
+
+    #[test]
+    fn the_garcias_need_the_right_birth_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let p = demo::people();
+        let ana = found(s.identify("garcia", p.ana_garcia.birth_date).unwrap());
+        let jose = found(s.identify("GARCÍA", p.jose_garcia.birth_date).unwrap());
+        assert_eq!(
+            (ana.display_name.as_str(), jose.display_name.as_str()),
+            ("Ana G.", "José G.")
+        );
+        assert_ne!(ana.appointment_id, jose.appointment_id);
+        assert_eq!(s.failed_identifications(), 0);
+        assert_eq!(
+            s.identify("garcia", p.maria.birth_date).unwrap(),
+            not_found()
+        );
+        assert_eq!(
+            s.identify("garcia", p.ana_garcia.birth_date + Duration::days(1))
+                .unwrap(),
+            not_found()
+        );
+        assert_eq!(
+            s.identify("", p.ana_garcia.birth_date).unwrap(),
+            not_found()
+        );
+        assert_eq!(s.failed_identifications(), 3, "failures are counted");
+        found(s.identify("garcia", p.ana_garcia.birth_date).unwrap());
+        assert_eq!(s.failed_identifications(), 0, "and reset by a success");
+    }
+
+    #[test]
+    fn two_patients_with_the_same_name_and_birth_date_go_to_the_desk() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let mut roster = demo::demo_roster(now());
+        let p = demo::people();
+        // A second, different Ana García born the same day.
+        let mut twin = roster
+            .iter()
+            .find(|a| a.code == p.ana_garcia.code)
+            .unwrap()
+            .clone();
+        twin.id = "twin".into();
+        twin.code = "CKI-TWIN01".into();
+        twin.patient.id = "twin-p".into();
+        roster.push(twin);
+        s.store.replace_roster(now().date(), &roster).unwrap();
+        assert_eq!(
+            s.identify("garcia", p.ana_garcia.birth_date).unwrap(),
+            not_found()
+        );
+    }
+
+    #[test]
+    fn a_cancelled_appointment_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let cancelled = demo::demo_roster(now())
+            .into_iter()
+            .find(|a| a.status == AppointmentStatus::Cancelled)
+            .unwrap();
+        let p = &cancelled.patient;
+        assert_eq!(
+            s.identify(&p.family_name, p.birth_date).unwrap(),
+            not_found()
+        );
+        assert_eq!(s.identify_by_scan(&cancelled.code).unwrap(), not_found());
+        assert_eq!(
+            s.confirm(&cancelled.id).unwrap(),
+            ConfirmOutcome::SeeDesk(DeskReason::NotFound)
+        );
+        assert_eq!(s.store().check_in_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn confirm_writes_one_check_in_and_one_outbox_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let maria = found(
+            s.identify("munoz", demo::people().maria.birth_date)
+                .unwrap(),
+        );
+        let t = ticket(s.confirm(&maria.appointment_id).unwrap());
+        assert_eq!(t.ticket, "A-001");
+        assert_eq!(t.ahead, 2, "two patients of Dr. Romero are already waiting");
+        assert!(t.wait.max_minutes > t.wait.min_minutes);
+        let url = t.follow_url.unwrap();
+        let token = url.strip_prefix("https://q.example/t/").unwrap();
+        assert_eq!(token.len(), 32, "{url}");
         assert_eq!(s.store().check_in_count().unwrap(), 1);
         assert_eq!(s.store().outbox_counts().unwrap().pending, 1);
+        let rows = s.store().check_in_summaries(now().date()).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].state, CheckInState::CheckedIn);
+        assert_eq!(
+            rows[0].appointment_id.as_deref(),
+            Some(maria.appointment_id.as_str())
+        );
+
         // A second "yes" (double tap, or coming back) writes nothing more.
         assert_eq!(
             s.confirm(&maria.appointment_id).unwrap(),
             ConfirmOutcome::SeeDesk(DeskReason::AlreadyCheckedIn)
         );
         assert_eq!(s.store().check_in_count().unwrap(), 1);
+        assert_eq!(s.store().outbox_counts().unwrap().pending, 1);
+        // The next patient of Dr. Romero has María ahead too.
+        let ana = found(
+            s.identify("garcia", demo::people().ana_garcia.birth_date)
+                .unwrap(),
+        );
+        let t2 = ticket(s.confirm(&ana.appointment_id).unwrap());
+        assert_eq!(t2.ticket, "A-002");
+        assert_eq!(
+            t2.ahead, 2,
+            "Ana's slot is before María's: María is not ahead"
+        );
     }
 
     #[test]
-    fn too_early_and_desk_only_are_recorded_for_staff() {
+    fn without_a_template_there_is_no_follow_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        s.set_config(ServiceConfig {
+            qr_url_template: None,
+            ..config()
+        });
+        let t = s.walk_in(walk_in()).unwrap();
+        assert_eq!(t.follow_url, None);
+    }
+
+    #[test]
+    fn too_early_too_late_and_desk_only_are_recorded_for_staff() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = service(dir.path());
         let roster = demo::demo_roster(now());
-        let late_slot = roster
+        let later = roster
             .iter()
-            .find(|a| {
-                a.start > now() + Duration::minutes(90)
-                    && a.appointment_type == "visit"
-                    && a.status == crate::domain::AppointmentStatus::Booked
-            })
+            .find(|a| a.start > now() + Duration::hours(2) && a.status == AppointmentStatus::Booked)
             .unwrap();
-        assert_eq!(s.confirm(&late_slot.id).unwrap(), ConfirmOutcome::SeeDesk(DeskReason::TooEarly));
-        let procedure = roster.iter().find(|a| a.appointment_type == "procedure").unwrap();
+        assert_eq!(
+            s.confirm(&later.id).unwrap(),
+            ConfirmOutcome::SeeDesk(DeskReason::TooEarly)
+        );
+        let procedure = roster
+            .iter()
+            .find(|a| a.appointment_type == "procedure")
+            .unwrap();
+        assert_eq!(
+            s.confirm(&procedure.id).unwrap(),
+            ConfirmOutcome::SeeDesk(DeskReason::DeskOnly)
+        );
+        let thanh = found(s.identify_by_scan(demo::people().thanh.code).unwrap());
+        s.clock().advance(Duration::hours(2));
+        assert_eq!(
+            s.confirm(&thanh.appointment_id).unwrap(),
+            ConfirmOutcome::SeeDesk(DeskReason::TooLate)
+        );
+
+        let rows = s.store().check_in_summaries(now().date()).unwrap();
+        let states: Vec<CheckInState> = rows.iter().map(|r| r.state).collect();
+        assert_eq!(
+            states,
+            [
+                CheckInState::NeedsDesk(DeskReason::TooEarly),
+                CheckInState::NeedsDesk(DeskReason::DeskOnly),
+                CheckInState::NeedsDesk(DeskReason::TooLate),
+            ]
+        );
+        assert_eq!(s.store().outbox_counts().unwrap().pending, 3);
+        // Sent to the desk, not checked in: the appointment stays bookable at the desk.
+        assert_eq!(
+            s.store().appointment(&later.id).unwrap().unwrap().status,
+            AppointmentStatus::Booked
+        );
+        // Desk-only with the type no longer listed: welcome.
+        s.set_config(ServiceConfig::default());
         s.clock().set(procedure.start);
-        assert_eq!(s.confirm(&procedure.id).unwrap(), ConfirmOutcome::SeeDesk(DeskReason::DeskOnly));
-        assert_eq!(s.store().check_in_count().unwrap(), 2);
-        assert_eq!(s.store().outbox_counts().unwrap().pending, 2);
+        ticket(s.confirm(&procedure.id).unwrap());
     }
 
     #[test]
     fn walk_ins_queue_up_and_the_wait_grows() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = service(dir.path());
-        let walk_in = || WalkIn {
-            given_name: "Ana".into(),
-            family_name: "Torres".into(),
-            birth_date: NaiveDate::from_ymd_opt(1979, 5, 21).unwrap(),
-            phone: None,
-            reason: "sick".into(),
-        };
         let first = s.walk_in(walk_in()).unwrap();
         let second = s.walk_in(walk_in()).unwrap();
-        assert_eq!((first.ticket.as_str(), second.ticket.as_str()), ("W-001", "W-002"));
-        assert_eq!((first.ahead, second.ahead), (0, 1));
+        let third = s.walk_in(walk_in()).unwrap();
+        assert_eq!(
+            (
+                first.ticket.as_str(),
+                second.ticket.as_str(),
+                third.ticket.as_str()
+            ),
+            ("W-001", "W-002", "W-003")
+        );
+        assert_eq!((first.ahead, second.ahead, third.ahead), (0, 1, 2));
+        assert_eq!((first.wait.min_minutes, first.wait.max_minutes), (0, 5));
         assert!(second.wait.max_minutes > first.wait.max_minutes);
+        assert!(third.wait.max_minutes > second.wait.max_minutes);
+        assert!(third.wait.min_minutes > first.wait.min_minutes);
+        assert_eq!(s.store().outbox_counts().unwrap().pending, 3);
+    }
+
+    #[test]
+    fn walk_ins_are_checked_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let mut w = walk_in();
+        w.birth_date = now().date() + Duration::days(1);
+        assert!(matches!(
+            s.walk_in(w),
+            Err(AppError::Invalid(DomainError::FutureDate))
+        ));
+        let mut w = walk_in();
+        w.phone = Some("12".into());
+        let err = s.walk_in(w).unwrap_err();
+        assert_eq!(err.message_key(), "error.bad_phone");
+        assert_eq!(s.store().check_in_count().unwrap(), 0);
     }
 
     #[test]
     fn scans_find_the_appointment_and_garbage_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = service(dir.path());
-        assert_eq!(found(s.identify_by_scan("cki-ngu901").unwrap()).display_name, "Thanh N.");
         assert_eq!(
-            s.identify_by_scan("CKI-ZZZ999").unwrap(),
-            Identification::SeeDesk(DeskReason::NotFound)
+            found(s.identify_by_scan("cki-ngu901\r\n").unwrap()).display_name,
+            "Thanh N."
         );
-        assert!(matches!(s.identify_by_scan("%%!é"), Err(AppError::BadScan)));
+        assert_eq!(
+            found(
+                s.identify_by_scan("https://clinic.example/r/CKI-NGU901")
+                    .unwrap()
+            )
+            .display_name,
+            "Thanh N."
+        );
+        assert_eq!(s.identify_by_scan("CKI-ZZZ999").unwrap(), not_found());
+        let err = s.identify_by_scan("%%!é").unwrap_err();
+        assert!(matches!(err, AppError::BadScan));
+        assert_eq!(err.message_key(), "error.bad_scan");
     }
 
     #[test]
-    fn errors_never_carry_patient_data() {
-        let errors = [
-            AppError::BadScan,
-            AppError::from(crate::domain::DomainError::BadDate),
-            AppError::from(crate::domain::DomainError::BadPhone),
+    fn wait_estimates_grow_with_people_ahead_of_an_appointment() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let p = demo::people();
+        let typical_before = s.typical_wait_minutes().unwrap();
+        let jose = found(s.identify("garcia", p.jose_garcia.birth_date).unwrap());
+        let first = ticket(s.confirm(&jose.appointment_id).unwrap());
+        let thanh = found(s.identify("nguyen", p.thanh.birth_date).unwrap());
+        let second = ticket(s.confirm(&thanh.appointment_id).unwrap());
+        assert_eq!(second.ahead, first.ahead + 1, "José is ahead of Thanh");
+        assert!(second.wait.max_minutes > first.wait.max_minutes);
+        assert!(s.typical_wait_minutes().unwrap() >= typical_before);
+        assert!(typical_before >= WaitParams::default().minutes_per_patient);
+    }
+
+    #[test]
+    fn help_requests_are_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        s.request_help("identify").unwrap();
+        s.request_help("María Muñoz 1984").unwrap();
+        assert_eq!(s.store().open_help_requests().unwrap(), 2);
+    }
+
+    #[test]
+    fn views_and_errors_never_carry_patient_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let p = demo::people();
+        let view = s.identify("munoz", p.maria.birth_date).unwrap();
+
+        // A real SQLite failure in the middle of a walk-in with a demo patient's data.
+        let db = rusqlite::Connection::open(dir.path().join("kiosk.db")).unwrap();
+        db.execute_batch(
+            "CREATE TRIGGER fail BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'forced'); END;",
+        )
+        .unwrap();
+        let sqlite_failure = s
+            .walk_in(WalkIn {
+                given_name: p.maria.given_name.into(),
+                family_name: p.maria.family_name.into(),
+                birth_date: p.maria.birth_date,
+                phone: Some("5550142999".into()),
+                reason: "injury".into(),
+            })
+            .unwrap_err();
+        assert_eq!(sqlite_failure.message_key(), "error.store");
+
+        // A configuration file with a patient's name in it (someone pasted the wrong text).
+        let cfg = dir.path().join("kiosk.toml");
+        std::fs::write(&cfg, "practice_name = María Muñoz 1984-03-09\n").unwrap();
+        let syntax = crate::config::load(Some(&cfg), Vec::new()).unwrap_err();
+        assert!(matches!(syntax, ConfigError::Syntax { .. }));
+        let missing =
+            crate::config::load(Some(&dir.path().join("none.toml")), Vec::new()).unwrap_err();
+
+        let mut texts = vec![
+            format!("{view:?}"),
+            format!("{sqlite_failure} {sqlite_failure:?}"),
+            format!("{syntax} {syntax:?}"),
+            format!("{missing} {missing:?}"),
         ];
-        for e in errors {
-            let text = format!("{e} {e:?} {}", e.message_key());
-            assert!(!text.contains("Muñoz") && !text.contains("1984"));
+        let domain = [
+            DomainError::BadScan,
+            DomainError::BadDate,
+            DomainError::FutureDate,
+            DomainError::TooOld,
+            DomainError::BadPhone,
+            DomainError::UnknownValue("appointment status"),
+        ];
+        for e in domain.iter().cloned() {
+            texts.push(format!("{e} {e:?}"));
+            let app = AppError::from(e);
+            texts.push(format!("{app} {app:?} {}", app.message_key()));
+        }
+        let store_errors = [
+            StoreError::TooNew { found: 9, known: 1 },
+            StoreError::Corrupt("unknown appointment status"),
+            StoreError::DataDir {
+                path: dir.path().to_owned(),
+                source: std::io::Error::other("denied"),
+            },
+        ];
+        for e in store_errors {
+            texts.push(format!("{e} {e:?}"));
+            let app = AppError::from(e);
+            texts.push(format!("{app} {app:?}"));
+        }
+        for who in p.all() {
+            let born = who.birth_date.to_string();
+            for text in &texts {
+                for secret in [who.given_name, who.family_name, born.as_str(), "5550142999"] {
+                    assert!(!text.contains(secret), "{secret:?} in {text}");
+                }
+            }
         }
     }
 }

@@ -47,26 +47,56 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_bad() {
-        assert_eq!(parse_birth_date(1984, 2, 30, today()), Err(DomainError::BadDate));
-        assert_eq!(parse_birth_date(1983, 2, 29, today()), Err(DomainError::BadDate));
-        assert_eq!(parse_birth_date(1984, 13, 1, today()), Err(DomainError::BadDate));
-        assert_eq!(parse_birth_date(1984, 0, 1, today()), Err(DomainError::BadDate));
-        assert_eq!(parse_birth_date(1984, 1, 0, today()), Err(DomainError::BadDate));
-        assert_eq!(parse_birth_date(u32::MAX, 1, 1, today()), Err(DomainError::BadDate));
+        assert_eq!(
+            parse_birth_date(1984, 2, 30, today()),
+            Err(DomainError::BadDate)
+        );
+        assert_eq!(
+            parse_birth_date(1983, 2, 29, today()),
+            Err(DomainError::BadDate)
+        );
+        assert_eq!(
+            parse_birth_date(1984, 13, 1, today()),
+            Err(DomainError::BadDate)
+        );
+        assert_eq!(
+            parse_birth_date(1984, 0, 1, today()),
+            Err(DomainError::BadDate)
+        );
+        assert_eq!(
+            parse_birth_date(1984, 1, 0, today()),
+            Err(DomainError::BadDate)
+        );
+        assert_eq!(
+            parse_birth_date(u32::MAX, 1, 1, today()),
+            Err(DomainError::BadDate)
+        );
     }
 
     #[test]
     fn future_dates_are_refused() {
-        assert_eq!(parse_birth_date(2026, 11, 24, today()), Err(DomainError::FutureDate));
-        assert_eq!(parse_birth_date(2084, 3, 9, today()), Err(DomainError::FutureDate));
+        assert_eq!(
+            parse_birth_date(2026, 11, 24, today()),
+            Err(DomainError::FutureDate)
+        );
+        assert_eq!(
+            parse_birth_date(2084, 3, 9, today()),
+            Err(DomainError::FutureDate)
+        );
     }
 
     #[test]
     fn ages_over_130_are_refused_to_the_day() {
         // Turns 131 tomorrow: still 130 today.
         assert_eq!(parse_birth_date(1895, 11, 24, today()), Ok(d(1895, 11, 24)));
-        assert_eq!(parse_birth_date(1895, 11, 23, today()), Err(DomainError::TooOld));
-        assert_eq!(parse_birth_date(1850, 1, 1, today()), Err(DomainError::TooOld));
+        assert_eq!(
+            parse_birth_date(1895, 11, 23, today()),
+            Err(DomainError::TooOld)
+        );
+        assert_eq!(
+            parse_birth_date(1850, 1, 1, today()),
+            Err(DomainError::TooOld)
+        );
         assert_eq!(parse_birth_date(0, 1, 1, today()), Err(DomainError::TooOld));
     }
 }

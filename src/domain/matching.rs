@@ -12,20 +12,21 @@ pub enum MatchOutcome {
 }
 
 /// Decides among today's appointments whose folded family name and birth date equal the
-/// input. Cancelled ones do not count. One patient with two appointments today gets the
-/// earliest one not yet attended; two different patients are "several".
+/// input. Cancelled ones do not count. Two different patients are "several". One patient
+/// with two appointments today gets the earliest one not yet attended; when all are
+/// attended, the latest, so that confirming says "already checked in".
 pub fn decide_match(mut candidates: Vec<Appointment>) -> MatchOutcome {
-    candidates.retain(|a| !matches!(a.status, AppointmentStatus::Cancelled | AppointmentStatus::NoShow));
+    candidates.retain(|a| a.status != AppointmentStatus::Cancelled);
     let patients: BTreeSet<&str> = candidates.iter().map(|a| a.patient.id.as_str()).collect();
     if patients.len() > 1 {
         return MatchOutcome::Several;
     }
-    candidates.sort_by_key(|a| a.start);
-    let pending = candidates.iter().position(|a| !a.status.has_arrived());
-    match pending.or(if candidates.is_empty() { None } else { Some(0) }) {
-        Some(i) => MatchOutcome::One(candidates.swap_remove(i)),
-        None => MatchOutcome::NoneFound,
-    }
+    candidates.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+    let chosen = match candidates.iter().position(|a| !a.status.has_arrived()) {
+        Some(i) => Some(candidates.swap_remove(i)),
+        None => candidates.pop(),
+    };
+    chosen.map_or(MatchOutcome::NoneFound, MatchOutcome::One)
 }
 
 #[cfg(test)]
@@ -52,10 +53,17 @@ mod tests {
         }
     }
 
+    fn one_id(out: MatchOutcome) -> String {
+        match out {
+            MatchOutcome::One(a) => a.id,
+            other => panic!("expected one, got {other:?}"),
+        }
+    }
+
     #[test]
     fn exactly_one_is_found() {
         let out = decide_match(vec![appt("a1", "p1", 9, AppointmentStatus::Booked)]);
-        assert!(matches!(out, MatchOutcome::One(a) if a.id == "a1"));
+        assert_eq!(one_id(out), "a1");
     }
 
     #[test]
@@ -68,10 +76,19 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_namesake_does_not_make_it_ambiguous() {
+        let out = decide_match(vec![
+            appt("a1", "p1", 9, AppointmentStatus::Cancelled),
+            appt("a2", "p2", 10, AppointmentStatus::Booked),
+        ]);
+        assert_eq!(one_id(out), "a2");
+    }
+
+    #[test]
     fn two_patients_are_several() {
         let out = decide_match(vec![
             appt("a1", "p1", 9, AppointmentStatus::Booked),
-            appt("a2", "p2", 10, AppointmentStatus::Booked),
+            appt("a2", "p2", 10, AppointmentStatus::Fulfilled),
         ]);
         assert_eq!(out, MatchOutcome::Several);
     }
@@ -80,14 +97,18 @@ mod tests {
     fn one_patient_twice_gets_the_next_unattended_appointment() {
         let out = decide_match(vec![
             appt("late", "p1", 15, AppointmentStatus::Booked),
+            appt("mid", "p1", 11, AppointmentStatus::Booked),
             appt("early", "p1", 9, AppointmentStatus::Fulfilled),
         ]);
-        assert!(matches!(out, MatchOutcome::One(a) if a.id == "late"));
+        assert_eq!(one_id(out), "mid");
     }
 
     #[test]
-    fn an_attended_appointment_is_still_found_so_the_patient_hears_already_checked_in() {
-        let out = decide_match(vec![appt("a1", "p1", 9, AppointmentStatus::CheckedIn)]);
-        assert!(matches!(out, MatchOutcome::One(a) if a.id == "a1"));
+    fn all_attended_gives_the_latest_so_the_patient_hears_already_checked_in() {
+        let out = decide_match(vec![
+            appt("a2", "p1", 11, AppointmentStatus::CheckedIn),
+            appt("a1", "p1", 9, AppointmentStatus::Fulfilled),
+        ]);
+        assert_eq!(one_id(out), "a2");
     }
 }

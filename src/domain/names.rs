@@ -8,10 +8,11 @@ pub fn fold_name(s: &str) -> String {
     for c in s.nfd().filter(|c| !is_combining_mark(*c)) {
         // Letters that carry their mark inside and do not decompose.
         let folded = match c {
-            'đ' | 'Đ' => "d",
+            // Eth looks exactly like Vietnamese Đ on screen; fold both to d.
+            'đ' | 'Đ' | 'ð' | 'Ð' => "d",
             'ø' | 'Ø' => "o",
             'ł' | 'Ł' => "l",
-            'ß' => "ss",
+            'ß' | 'ẞ' => "ss",
             'æ' | 'Æ' => "ae",
             'œ' | 'Œ' => "oe",
             'ı' => "i",
@@ -44,6 +45,11 @@ mod tests {
         assert_eq!(fold_name("Muñoz"), "munoz");
         assert_eq!(fold_name("St. Pierre"), "stpierre");
         assert_eq!(fold_name("Øst-Łukasz"), "ostlukasz");
+        assert_eq!(fold_name("d‘Arcy"), "darcy");
+        assert_eq!(fold_name("Weiß"), "weiss");
+        assert_eq!(fold_name("Lærke Œuvre"), "laerkeoeuvre");
+        assert_eq!(fold_name("Yıldız"), "yildiz");
+        assert_eq!(fold_name("Ð"), "d");
     }
 
     #[test]

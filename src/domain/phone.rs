@@ -49,9 +49,18 @@ mod tests {
 
     #[test]
     fn digits_and_a_leading_plus_are_kept() {
-        assert_eq!(normalize_phone("555 014 2999"), Ok(Some("5550142999".into())));
-        assert_eq!(normalize_phone("+34 612-345-678"), Ok(Some("+34612345678".into())));
-        assert_eq!(normalize_phone("(555) 014.2999"), Ok(Some("5550142999".into())));
+        assert_eq!(
+            normalize_phone("555 014 2999"),
+            Ok(Some("5550142999".into()))
+        );
+        assert_eq!(
+            normalize_phone("+34 612-345-678"),
+            Ok(Some("+34612345678".into()))
+        );
+        assert_eq!(
+            normalize_phone("(555) 014.2999"),
+            Ok(Some("5550142999".into()))
+        );
         assert_eq!(normalize_phone("5550142"), Ok(Some("5550142".into())));
         assert_eq!(normalize_phone(&"9".repeat(15)), Ok(Some("9".repeat(15))));
     }

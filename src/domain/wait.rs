@@ -36,14 +36,20 @@ pub fn estimate_wait(ahead: u32, minutes_until_start: i64, params: &WaitParams) 
     }
 }
 
-/// Today's typical wait: the median of observed waits, or the configured pace.
+/// Today's typical wait: the median of observed waits (the mean of the middle two for an
+/// even count, rounded), or the configured pace when nothing was observed yet.
 pub fn typical_wait(recent_waits_minutes: &[u32], params: &WaitParams) -> u32 {
-    if recent_waits_minutes.is_empty() {
-        return params.minutes_per_patient;
-    }
     let mut sorted = recent_waits_minutes.to_vec();
     sorted.sort_unstable();
-    sorted.get(sorted.len() / 2).copied().unwrap_or(params.minutes_per_patient)
+    let mid = sorted.len() / 2;
+    match (sorted.get(mid.wrapping_sub(1)), sorted.get(mid)) {
+        (Some(&lo), Some(&hi)) if sorted.len().is_multiple_of(2) => {
+            // Widen so that two huge waits cannot overflow.
+            u32::try_from((u64::from(lo) + u64::from(hi)).div_ceil(2)).unwrap_or(u32::MAX)
+        }
+        (_, Some(&m)) => m,
+        _ => params.minutes_per_patient,
+    }
 }
 
 #[cfg(test)]
@@ -63,7 +69,7 @@ mod tests {
         let five = estimate_wait(5, 0, &p);
         assert_eq!((two.min_minutes, two.max_minutes), (15, 35));
         assert!(five.min_minutes > two.min_minutes && five.max_minutes > two.max_minutes);
-        assert!(two.max_minutes % 5 == 0 && two.min_minutes % 5 == 0);
+        assert!(two.max_minutes.is_multiple_of(5) && two.min_minutes.is_multiple_of(5));
     }
 
     #[test]
@@ -77,6 +83,30 @@ mod tests {
         let p = WaitParams::default();
         assert_eq!(typical_wait(&[], &p), 12);
         assert_eq!(typical_wait(&[30, 5, 10], &p), 10);
+        assert_eq!(typical_wait(&[30, 5, 10, 20], &p), 15);
+        assert_eq!(typical_wait(&[7], &p), 7);
+        assert_eq!(typical_wait(&[4, 5], &p), 5, "rounded up");
+        assert_eq!(typical_wait(&[u32::MAX, u32::MAX], &p), u32::MAX);
+    }
+
+    #[test]
+    fn a_passed_start_does_not_shorten_the_queue() {
+        let p = WaitParams::default();
+        assert_eq!(estimate_wait(0, -40, &p), estimate_wait(0, 0, &p));
+        let w = estimate_wait(1, -40, &p);
+        // base 12: min 9 -> 5, max 15 + 5 = 20.
+        assert_eq!((w.ahead, w.min_minutes, w.max_minutes), (1, 5, 20));
+    }
+
+    #[test]
+    fn an_early_patient_with_people_ahead_takes_the_larger_bound() {
+        let p = WaitParams::default();
+        // base 36: min max(27, 50) = 50; max max(45, 50) + 5 = 55.
+        let w = estimate_wait(3, 50, &p);
+        assert_eq!((w.min_minutes, w.max_minutes), (50, 55));
+        // base 36: min max(27, 10) = 27 -> 25; max 45 + 5 = 50.
+        let w = estimate_wait(3, 10, &p);
+        assert_eq!((w.min_minutes, w.max_minutes), (25, 50));
     }
 
     #[test]

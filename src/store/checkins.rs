@@ -1,10 +1,10 @@
 //! Check-ins and their outbox rows, always written in ONE transaction.
 
-use chrono::NaiveDateTime;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{params, TransactionBehavior};
 
 use super::{Store, StoreError};
-use crate::domain::{format_ticket, CheckInKind, CheckInState, Queue};
+use crate::domain::{format_ticket, CheckInKind, CheckInState, DeskReason, Queue};
 
 /// A check-in to commit. `id` is a fresh UUID; the outbox row gets its own.
 #[derive(Debug)]
@@ -13,6 +13,7 @@ pub struct NewCheckIn {
     pub now: NaiveDateTime,
     pub kind: CheckInKind,
     pub state: CheckInState,
+    /// The opaque token of the "follow your place" URL.
     pub qr_token: String,
 }
 
@@ -32,71 +33,100 @@ pub struct OutboxCounts {
     pub failed: u64,
 }
 
+/// A check-in as staff pages and tests see it: no patient data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckInSummary {
+    pub id: String,
+    pub created_at: NaiveDateTime,
+    pub ticket: String,
+    pub queue: Queue,
+    pub state: CheckInState,
+    pub appointment_id: Option<String>,
+}
+
+fn queue_of(kind: &CheckInKind) -> Queue {
+    match kind {
+        CheckInKind::Appointment { .. } => Queue::Appointment,
+        CheckInKind::WalkIn(_) => Queue::WalkIn,
+    }
+}
+
+fn parse_queue(s: &str) -> Result<Queue, StoreError> {
+    [Queue::Appointment, Queue::WalkIn]
+        .into_iter()
+        .find(|q| q.as_str() == s)
+        .ok_or(StoreError::Corrupt("unknown queue"))
+}
+
 impl Store {
-    /// Allocates the day's next ticket, writes the check-in, marks the appointment and adds
-    /// the outbox row, all or nothing (IMMEDIATE transaction, synchronous=FULL).
+    /// Allocates the day's next ticket of the queue, writes the check-in, marks the
+    /// appointment checked in (when it is) and adds the outbox row: all or nothing, in one
+    /// IMMEDIATE transaction made durable by synchronous=FULL before this returns.
     pub fn commit_check_in(&mut self, new: &NewCheckIn) -> Result<CommittedCheckIn, StoreError> {
         let day = new.now.date();
-        let queue = match new.kind {
-            CheckInKind::Appointment { .. } => Queue::Appointment,
-            CheckInKind::WalkIn(_) => Queue::WalkIn,
-        };
-        let (state, desk_reason) = match new.state {
-            CheckInState::CheckedIn => ("checked_in", None),
-            CheckInState::NeedsDesk(reason) => ("needs_desk", Some(reason.as_str())),
-        };
+        let queue = queue_of(&new.kind);
+        let desk_reason = new.state.desk_reason().map(DeskReason::as_str);
         let outbox_id = uuid::Uuid::new_v4().to_string();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::sqlite("starting a check-in"))?;
 
-        let last: Option<i64> = tx
-            .query_row(
-                "SELECT last FROM ticket_counters WHERE service_date = ?1 AND queue = ?2",
-                params![day, queue.as_str()],
-                |r| r.get(0),
+        let number: i64 = tx
+            .prepare_cached(
+                "INSERT INTO ticket_counters (service_date, queue, last) VALUES (?1, ?2, 1)
+                 ON CONFLICT(service_date, queue) DO UPDATE SET last = last + 1
+                 RETURNING last",
             )
-            .optional()
-            .map_err(StoreError::sqlite("reading the ticket counter"))?;
-        let number = last.unwrap_or(0) + 1;
-        tx.execute(
-            "INSERT INTO ticket_counters (service_date, queue, last) VALUES (?1, ?2, ?3)
-             ON CONFLICT(service_date, queue) DO UPDATE SET last = excluded.last",
-            params![day, queue.as_str(), number],
-        )
-        .map_err(StoreError::sqlite("advancing the ticket counter"))?;
-        let ticket = format_ticket(queue, u32::try_from(number).unwrap_or(u32::MAX));
+            .and_then(|mut s| s.query_row(params![day, queue.as_str()], |r| r.get(0)))
+            .map_err(StoreError::sqlite("advancing the ticket counter"))?;
+        let number = u32::try_from(number).map_err(|_| StoreError::Corrupt("ticket counter"))?;
+        let ticket = format_ticket(queue, number);
 
         match &new.kind {
             CheckInKind::Appointment { appointment_id } => {
-                tx.execute(
-                    "INSERT INTO check_ins (id, created_at, service_date, queue, ticket, kind, appointment_id,
-                         state, desk_reason, qr_token)
+                tx.prepare_cached(
+                    "INSERT INTO check_ins (id, created_at, service_date, queue, ticket, kind,
+                         appointment_id, state, desk_reason, qr_token)
                      VALUES (?1, ?2, ?3, ?4, ?5, 'appointment', ?6, ?7, ?8, ?9)",
-                    params![new.id, new.now, day, queue.as_str(), ticket, appointment_id, state, desk_reason, new.qr_token],
                 )
-                .map_err(StoreError::sqlite("writing the check-in"))?;
-                if new.state == CheckInState::CheckedIn {
-                    tx.execute(
-                        "UPDATE appointments SET status = 'checked_in' WHERE id = ?1",
-                        [appointment_id],
-                    )
-                    .map_err(StoreError::sqlite("marking the appointment"))?;
-                }
-            }
-            CheckInKind::WalkIn(w) => {
-                tx.execute(
-                    "INSERT INTO check_ins (id, created_at, service_date, queue, ticket, kind, state, desk_reason,
-                         given_name, family_name, birth_date, phone, reason, qr_token)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'walk_in', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    params![
+                .and_then(|mut s| {
+                    s.execute(params![
                         new.id,
                         new.now,
                         day,
                         queue.as_str(),
                         ticket,
-                        state,
+                        appointment_id,
+                        new.state.as_str(),
+                        desk_reason,
+                        new.qr_token
+                    ])
+                })
+                .map_err(StoreError::sqlite("writing the check-in"))?;
+                if new.state == CheckInState::CheckedIn {
+                    tx.prepare_cached(
+                        "UPDATE appointments SET status = 'checked_in' WHERE id = ?1",
+                    )
+                    .and_then(|mut s| s.execute([appointment_id]))
+                    .map_err(StoreError::sqlite("marking the appointment"))?;
+                }
+            }
+            CheckInKind::WalkIn(w) => {
+                tx.prepare_cached(
+                    "INSERT INTO check_ins (id, created_at, service_date, queue, ticket, kind,
+                         state, desk_reason, given_name, family_name, birth_date, phone, reason,
+                         qr_token)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'walk_in', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        new.id,
+                        new.now,
+                        day,
+                        queue.as_str(),
+                        ticket,
+                        new.state.as_str(),
                         desk_reason,
                         w.given_name,
                         w.family_name,
@@ -104,17 +134,16 @@ impl Store {
                         w.phone,
                         w.reason,
                         new.qr_token
-                    ],
-                )
+                    ])
+                })
                 .map_err(StoreError::sqlite("writing the check-in"))?;
             }
         }
-        tx.execute(
-            "INSERT INTO outbox (id, check_in_id, created_at) VALUES (?1, ?2, ?3)",
-            params![outbox_id, new.id, new.now],
-        )
-        .map_err(StoreError::sqlite("queueing the check-in for the server"))?;
-        tx.commit().map_err(StoreError::sqlite("committing the check-in"))?;
+        tx.prepare_cached("INSERT INTO outbox (id, check_in_id, created_at) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![outbox_id, new.id, new.now]))
+            .map_err(StoreError::sqlite("queueing the check-in for the server"))?;
+        tx.commit()
+            .map_err(StoreError::sqlite("committing the check-in"))?;
         Ok(CommittedCheckIn {
             id: new.id.clone(),
             outbox_id,
@@ -129,6 +158,56 @@ impl Store {
             .query_row("SELECT COUNT(*) FROM check_ins", [], |r| r.get(0))
             .map_err(StoreError::sqlite("counting check-ins"))?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The check-ins of `service_date`, oldest first, without patient data.
+    pub fn check_in_summaries(
+        &self,
+        service_date: NaiveDate,
+    ) -> Result<Vec<CheckInSummary>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, created_at, ticket, queue, state, desk_reason, appointment_id
+                 FROM check_ins WHERE service_date = ?1 ORDER BY created_at, rowid",
+            )
+            .map_err(StoreError::sqlite("listing check-ins"))?;
+        let rows = stmt
+            .query_map([service_date], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, NaiveDateTime>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })
+            .map_err(StoreError::sqlite("listing check-ins"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, created_at, ticket, queue, state, reason, appointment_id) =
+                row.map_err(StoreError::sqlite("reading a check-in"))?;
+            let state = match (state.as_str(), reason) {
+                ("checked_in", None) => CheckInState::CheckedIn,
+                ("needs_desk", Some(reason)) => CheckInState::NeedsDesk(
+                    reason
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("unknown desk reason"))?,
+                ),
+                _ => return Err(StoreError::Corrupt("unknown check-in state")),
+            };
+            out.push(CheckInSummary {
+                id,
+                created_at,
+                ticket,
+                queue: parse_queue(&queue)?,
+                state,
+                appointment_id,
+            });
+        }
+        Ok(out)
     }
 
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
@@ -153,8 +232,12 @@ impl Store {
         Ok(counts)
     }
 
-    /// "I need help" pressed on `screen` (a page name, never patient data).
-    pub fn record_help_request(&mut self, now: NaiveDateTime, screen: &str) -> Result<i64, StoreError> {
+    /// "I need help" pressed on `screen` (a page name, never patient data). Returns its id.
+    pub fn record_help_request(
+        &mut self,
+        now: NaiveDateTime,
+        screen: &str,
+    ) -> Result<i64, StoreError> {
         self.conn
             .execute(
                 "INSERT INTO help_requests (created_at, screen) VALUES (?1, ?2)",
@@ -167,7 +250,11 @@ impl Store {
     pub fn open_help_requests(&self) -> Result<u32, StoreError> {
         let n: i64 = self
             .conn
-            .query_row("SELECT COUNT(*) FROM help_requests WHERE resolved_at IS NULL", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM help_requests WHERE resolved_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
             .map_err(StoreError::sqlite("counting help requests"))?;
         Ok(u32::try_from(n).unwrap_or(0))
     }
@@ -179,27 +266,38 @@ mod tests {
     use crate::domain::{Appointment, AppointmentStatus, DeskReason, Patient, WalkIn};
     use chrono::NaiveDate;
 
-    fn now() -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap().and_hms_opt(10, 0, 0).unwrap()
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
     }
 
-    fn store_with_one_appointment(dir: &std::path::Path) -> Store {
-        let mut s = Store::open_in_dir(dir).unwrap();
-        let appt = Appointment {
-            id: "a1".into(),
-            code: "CKI-AAA111".into(),
+    fn now() -> NaiveDateTime {
+        day().and_hms_opt(10, 0, 0).unwrap()
+    }
+
+    fn appt(id: &str, code: &str, given: &str, family: &str, born: (i32, u32, u32)) -> Appointment {
+        Appointment {
+            id: id.into(),
+            code: code.into(),
             start: now(),
             clinician: "Dr. A".into(),
             appointment_type: "visit".into(),
             status: AppointmentStatus::Booked,
             patient: Patient {
-                id: "p1".into(),
-                given_name: "María".into(),
-                family_name: "Muñoz".into(),
-                birth_date: NaiveDate::from_ymd_opt(1984, 3, 9).unwrap(),
+                id: format!("p-{id}"),
+                given_name: given.into(),
+                family_name: family.into(),
+                birth_date: NaiveDate::from_ymd_opt(born.0, born.1, born.2).unwrap(),
             },
-        };
-        s.replace_roster(now().date(), &[appt]).unwrap();
+        }
+    }
+
+    fn maria() -> Appointment {
+        appt("a1", "CKI-MUN384", "María", "Muñoz", (1984, 3, 9))
+    }
+
+    fn store_with(dir: &std::path::Path, appts: &[Appointment]) -> Store {
+        let mut s = Store::open_in_dir(dir).unwrap();
+        s.replace_roster(day(), appts).unwrap();
         s
     }
 
@@ -209,93 +307,386 @@ mod tests {
             now: now(),
             kind,
             state,
-            qr_token: "tok".into(),
+            qr_token: uuid::Uuid::new_v4().simple().to_string(),
         }
     }
 
+    fn for_appt(id: &str, state: CheckInState) -> NewCheckIn {
+        new_check_in(
+            CheckInKind::Appointment {
+                appointment_id: id.into(),
+            },
+            state,
+        )
+    }
+
+    fn walk_in() -> CheckInKind {
+        CheckInKind::WalkIn(WalkIn {
+            given_name: "Zelda".into(),
+            family_name: "Quixote".into(),
+            birth_date: NaiveDate::from_ymd_opt(1979, 5, 21).unwrap(),
+            phone: Some("5550142999".into()),
+            reason: "injury".into(),
+        })
+    }
+
     fn count(s: &Store, table: &str) -> i64 {
-        s.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+        s.conn
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn status(s: &Store, id: &str) -> AppointmentStatus {
+        s.appointment(id).unwrap().unwrap().status
     }
 
     #[test]
-    fn a_forced_failure_before_the_outbox_row_leaves_nothing() {
+    fn a_forced_failure_at_the_outbox_row_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = store_with_one_appointment(dir.path());
-        s.conn
-            .execute_batch("CREATE TRIGGER fail BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'forced'); END;")
+        let mut s = store_with(dir.path(), &[maria()]);
+        s.commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn))
             .unwrap();
-        let appt = CheckInKind::Appointment { appointment_id: "a1".into() };
-        assert!(s.commit_check_in(&new_check_in(appt.clone(), CheckInState::CheckedIn)).is_err());
+        s.conn
+            .execute_batch(
+                "CREATE TRIGGER fail BEFORE INSERT ON outbox
+                 BEGIN SELECT RAISE(ABORT, 'forced'); END;",
+            )
+            .unwrap();
+        let counter = |s: &Store| -> Vec<(String, i64)> {
+            let mut st = s
+                .conn
+                .prepare("SELECT queue, last FROM ticket_counters ORDER BY queue")
+                .unwrap();
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            rows.map(Result::unwrap).collect()
+        };
+        let counters_before = counter(&s);
+
+        for attempt in [
+            for_appt("a1", CheckInState::CheckedIn),
+            new_check_in(walk_in(), CheckInState::CheckedIn),
+        ] {
+            let err = s.commit_check_in(&attempt).unwrap_err();
+            assert!(err.to_string().contains("forced"), "{err}");
+            assert_eq!(count(&s, "check_ins"), 1, "only the earlier check-in");
+            assert_eq!(count(&s, "outbox"), 1);
+            assert_eq!(counter(&s), counters_before, "no ticket number consumed");
+            assert_eq!(
+                status(&s, "a1"),
+                AppointmentStatus::Booked,
+                "status rolled back"
+            );
+        }
+
+        // The rollback left the connection usable: with the fault gone, the same numbers.
+        s.conn.execute_batch("DROP TRIGGER fail;").unwrap();
+        let a = s
+            .commit_check_in(&for_appt("a1", CheckInState::CheckedIn))
+            .unwrap();
+        let w = s
+            .commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn))
+            .unwrap();
+        assert_eq!((a.ticket.as_str(), w.ticket.as_str()), ("A-001", "W-002"));
+        assert_eq!((count(&s, "check_ins"), count(&s, "outbox")), (3, 3));
+        assert_eq!(status(&s, "a1"), AppointmentStatus::CheckedIn);
+    }
+
+    #[test]
+    fn a_failure_is_durable_across_reopening() {
+        // What a crash right after the failed commit would find: still nothing half-written.
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = store_with(dir.path(), &[maria()]);
+            s.conn
+                .execute_batch(
+                    "CREATE TRIGGER fail BEFORE INSERT ON outbox
+                     BEGIN SELECT RAISE(ABORT, 'forced'); END;",
+                )
+                .unwrap();
+            assert!(s
+                .commit_check_in(&for_appt("a1", CheckInState::CheckedIn))
+                .is_err());
+        }
+        let s = Store::open_in_dir(dir.path()).unwrap();
         assert_eq!(count(&s, "check_ins"), 0);
         assert_eq!(count(&s, "outbox"), 0);
-        assert_eq!(count(&s, "ticket_counters"), 0, "no ticket number consumed");
-        assert_eq!(s.appointment("a1").unwrap().unwrap().status, AppointmentStatus::Booked);
-
-        s.conn.execute_batch("DROP TRIGGER fail;").unwrap();
-        let done = s.commit_check_in(&new_check_in(appt, CheckInState::CheckedIn)).unwrap();
-        assert_eq!(done.ticket, "A-001");
-        assert_eq!((count(&s, "check_ins"), count(&s, "outbox")), (1, 1));
-        assert_eq!(s.appointment("a1").unwrap().unwrap().status, AppointmentStatus::CheckedIn);
+        assert_eq!(count(&s, "ticket_counters"), 0);
+        assert_eq!(status(&s, "a1"), AppointmentStatus::Booked);
     }
 
     #[test]
-    fn tickets_count_per_queue_and_errors_hide_patient_data() {
+    fn tickets_count_per_queue_and_per_day() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = store_with_one_appointment(dir.path());
-        let walk_in = || {
-            CheckInKind::WalkIn(WalkIn {
-                given_name: "Zelda".into(),
-                family_name: "Quixote".into(),
-                birth_date: NaiveDate::from_ymd_opt(1979, 5, 21).unwrap(),
-                phone: Some("5550142999".into()),
-                reason: "injury".into(),
-            })
-        };
-        let w1 = s.commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn)).unwrap();
-        let w2 = s.commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn)).unwrap();
-        let a = s
-            .commit_check_in(&new_check_in(
-                CheckInKind::Appointment { appointment_id: "a1".into() },
+        let mut s = store_with(dir.path(), &[maria()]);
+        let w1 = s
+            .commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn))
+            .unwrap();
+        let w2 = s
+            .commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn))
+            .unwrap();
+        let a1 = s
+            .commit_check_in(&for_appt(
+                "a1",
                 CheckInState::NeedsDesk(DeskReason::TooEarly),
             ))
             .unwrap();
-        assert_eq!((w1.ticket.as_str(), w2.ticket.as_str(), a.ticket.as_str()), ("W-001", "W-002", "A-001"));
-        assert_eq!(s.outbox_counts().unwrap(), OutboxCounts { pending: 3, sent: 0, failed: 0 });
-        assert_eq!(s.walk_ins_waiting(now().date()).unwrap(), 2);
-        // A needs-desk check-in leaves the appointment bookable at the desk.
-        assert_eq!(s.appointment("a1").unwrap().unwrap().status, AppointmentStatus::Booked);
+        assert_eq!(
+            (w1.ticket.as_str(), w2.ticket.as_str(), a1.ticket.as_str()),
+            ("W-001", "W-002", "A-001")
+        );
+        assert_eq!((w1.queue, a1.queue), (Queue::WalkIn, Queue::Appointment));
+        assert_ne!(w1.outbox_id, w2.outbox_id);
+        assert_eq!(
+            s.outbox_counts().unwrap(),
+            OutboxCounts {
+                pending: 3,
+                sent: 0,
+                failed: 0
+            }
+        );
+        assert_eq!(s.check_in_count().unwrap(), 3);
+        assert_eq!(s.walk_ins_waiting(day()).unwrap(), 2);
+        // A needs-desk check-in leaves the appointment to the desk.
+        assert_eq!(status(&s, "a1"), AppointmentStatus::Booked);
 
-        // A duplicate id fails on the unique key; the error must not carry the values.
+        let mut tomorrow = new_check_in(walk_in(), CheckInState::CheckedIn);
+        tomorrow.now += chrono::Duration::days(1);
+        assert_eq!(s.commit_check_in(&tomorrow).unwrap().ticket, "W-001");
+    }
+
+    #[test]
+    fn summaries_show_states_without_patient_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store_with(dir.path(), &[maria()]);
+        let desk = s
+            .commit_check_in(&for_appt(
+                "a1",
+                CheckInState::NeedsDesk(DeskReason::DeskOnly),
+            ))
+            .unwrap();
+        let w = s
+            .commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn))
+            .unwrap();
+        let list = s.check_in_summaries(day()).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].id, desk.id);
+        assert_eq!(list[0].state, CheckInState::NeedsDesk(DeskReason::DeskOnly));
+        assert_eq!(list[0].appointment_id.as_deref(), Some("a1"));
+        assert_eq!(
+            (list[1].id.as_str(), list[1].queue),
+            (w.id.as_str(), Queue::WalkIn)
+        );
+        assert_eq!(list[1].state, CheckInState::CheckedIn);
+        let text = format!("{list:?}");
+        assert!(!text.contains("Zelda") && !text.contains("María"), "{text}");
+    }
+
+    #[test]
+    fn errors_hide_patient_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store_with(dir.path(), &[maria()]);
+        let first = s
+            .commit_check_in(&new_check_in(walk_in(), CheckInState::CheckedIn))
+            .unwrap();
+        // A duplicate id fails on the primary key; the error must not carry the values.
         let mut dup = new_check_in(walk_in(), CheckInState::CheckedIn);
-        dup.id = w1.id.clone();
+        dup.id = first.id.clone();
         let err = s.commit_check_in(&dup).unwrap_err();
         let text = format!("{err} {err:?}");
-        for secret in ["Zelda", "Quixote", "1979", "5550142999", "injury"] {
+        assert!(text.contains("UNIQUE constraint failed"), "{text}");
+        for secret in [
+            "Zelda",
+            "Quixote",
+            "1979",
+            "5550142999",
+            "injury",
+            &first.id,
+        ] {
             assert!(!text.contains(secret), "{text}");
         }
     }
 
     #[test]
-    fn roster_lookup_folds_names_and_replacement_keeps_local_check_ins() {
+    fn help_requests_are_counted_until_resolved() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = store_with_one_appointment(dir.path());
-        let birth = NaiveDate::from_ymd_opt(1984, 3, 9).unwrap();
-        assert_eq!(s.find_candidates(now().date(), "MUNOZ", birth).unwrap().len(), 1);
-        assert_eq!(s.find_candidates(now().date(), "munoz", birth.succ_opt().unwrap()).unwrap().len(), 0);
-        assert!(s.find_by_code(now().date(), "cki-aaa111").unwrap().is_some());
+        let mut s = store_with(dir.path(), &[]);
+        let a = s.record_help_request(now(), "identify").unwrap();
+        let b = s.record_help_request(now(), "welcome").unwrap();
+        assert!(b > a);
+        assert_eq!(s.open_help_requests().unwrap(), 2);
+        s.conn
+            .execute(
+                "UPDATE help_requests SET resolved_at = ?1 WHERE id = ?2",
+                params![now(), a],
+            )
+            .unwrap();
+        assert_eq!(s.open_help_requests().unwrap(), 1);
+    }
 
-        s.commit_check_in(&new_check_in(
-            CheckInKind::Appointment { appointment_id: "a1".into() },
-            CheckInState::CheckedIn,
-        ))
-        .unwrap();
-        // The server still says "booked" (it has not received the check-in yet).
-        let mut again = s.appointment("a1").unwrap().unwrap();
-        again.status = AppointmentStatus::Booked;
-        s.replace_roster(now().date(), &[again.clone()]).unwrap();
-        assert_eq!(s.appointment("a1").unwrap().unwrap().status, AppointmentStatus::CheckedIn);
-        // A cancellation on the server removes it from the kiosk.
-        s.replace_roster(now().date(), &[]).unwrap();
-        assert_eq!(s.roster_len(now().date()).unwrap(), 0);
+    #[test]
+    fn lookup_folds_names_and_uses_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store_with(
+            dir.path(),
+            &[
+                maria(),
+                appt("a2", "CKI-NGU901", "Thanh", "Nguyễn", (1990, 11, 23)),
+                appt("a3", "CKI-OBR756", "Sean", "O'Brien-Smith", (1975, 6, 30)),
+                appt("a4", "CKI-DAN001", "Linh", "Đặng", (1970, 1, 2)),
+            ],
+        );
+        let born = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let ids = |name: &str, b: NaiveDate| -> Vec<String> {
+            s.find_candidates(day(), name, b)
+                .unwrap()
+                .into_iter()
+                .map(|a| a.id)
+                .collect()
+        };
+        assert_eq!(ids("MUNOZ", born(1984, 3, 9)), ["a1"]);
+        assert_eq!(ids("  muñoz ", born(1984, 3, 9)), ["a1"]);
+        assert_eq!(ids("nguyen", born(1990, 11, 23)), ["a2"]);
+        assert_eq!(ids("O BRIEN SMITH", born(1975, 6, 30)), ["a3"]);
+        assert_eq!(ids("obrien-smith", born(1975, 6, 30)), ["a3"]);
+        assert_eq!(ids("dang", born(1970, 1, 2)), ["a4"]);
+        assert!(
+            ids("munoz", born(1984, 3, 10)).is_empty(),
+            "birth date must match"
+        );
+        assert!(ids("munoz", born(1984, 3, 9)).len() == 1);
+        assert!(ids("-'", born(1984, 3, 9)).is_empty());
+        assert!(s
+            .find_candidates(day().succ_opt().unwrap(), "munoz", born(1984, 3, 9))
+            .unwrap()
+            .is_empty());
+
+        assert_eq!(
+            s.find_by_code(day(), "cki-ngu901").unwrap().unwrap().id,
+            "a2"
+        );
+        assert!(s.find_by_code(day(), "CKI-XXX000").unwrap().is_none());
+
+        let plan = |sql: &str| -> String {
+            let mut st = s
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let rows = st.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let lookup = plan(
+            "SELECT id FROM appointments WHERE service_date = '2026-11-23'
+             AND family_folded = 'munoz' AND birth_date = '1984-03-09'",
+        );
+        assert!(lookup.contains("appointments_lookup"), "{lookup}");
+        let by_code = plan(
+            "SELECT id FROM appointments WHERE code = 'cki-ngu901' AND service_date = '2026-11-23'",
+        );
+        assert!(by_code.contains("USING INDEX"), "{by_code}");
+    }
+
+    #[test]
+    fn replacing_the_roster_keeps_local_check_ins() {
+        let dir = tempfile::tempdir().unwrap();
+        let sean = appt("a3", "CKI-OBR756", "Sean", "O'Brien-Smith", (1975, 6, 30));
+        let thanh = appt("a2", "CKI-NGU901", "Thanh", "Nguyễn", (1990, 11, 23));
+        let mut s = store_with(dir.path(), &[maria(), thanh.clone(), sean.clone()]);
+        assert_eq!(s.roster_len(day()).unwrap(), 3);
+        s.commit_check_in(&for_appt("a1", CheckInState::CheckedIn))
+            .unwrap();
+        s.commit_check_in(&for_appt("a2", CheckInState::CheckedIn))
+            .unwrap();
+
+        // The server has not received the check-ins yet: María is "booked" there and Thanh
+        // is left out; Sean was moved to 11:00; a new appointment arrives.
+        let mut again = maria();
+        again.clinician = "Dr. B".into();
+        let mut moved = sean.clone();
+        moved.start = day().and_hms_opt(11, 0, 0).unwrap();
+        let new = appt("a5", "CKI-NEW555", "Ana", "García", (1962, 1, 15));
+        s.replace_roster(day(), &[again, moved, new]).unwrap();
+        assert_eq!(s.roster_len(day()).unwrap(), 4);
+        let m = s.appointment("a1").unwrap().unwrap();
+        assert_eq!(
+            m.status,
+            AppointmentStatus::CheckedIn,
+            "local status preserved"
+        );
+        assert_eq!(m.clinician, "Dr. B", "the rest follows the server");
+        assert_eq!(
+            status(&s, "a2"),
+            AppointmentStatus::CheckedIn,
+            "kept while unsent"
+        );
+        assert_eq!(
+            s.appointment("a3").unwrap().unwrap().start,
+            day().and_hms_opt(11, 0, 0).unwrap()
+        );
+
+        // Once the server reports a later status, it wins; a left-out, not checked-in
+        // appointment goes.
+        let mut arrived = maria();
+        arrived.status = AppointmentStatus::Arrived;
+        s.replace_roster(day(), &[arrived]).unwrap();
+        assert_eq!(status(&s, "a1"), AppointmentStatus::Arrived);
+        assert!(s.appointment("a3").unwrap().is_none());
+        assert!(s.appointment("a5").unwrap().is_none());
+        assert_eq!(s.roster_len(day()).unwrap(), 2, "a1 and the unsent a2");
+
+        // Another day's roster is untouched by today's replacement.
+        let mut other = appt("b1", "CKI-MUN384", "María", "Muñoz", (1984, 3, 9));
+        other.start += chrono::Duration::days(1);
+        let tomorrow = day().succ_opt().unwrap();
+        s.replace_roster(tomorrow, &[other]).unwrap();
+        s.replace_roster(day(), &[]).unwrap();
+        assert_eq!(s.roster_len(tomorrow).unwrap(), 1, "same code, another day");
+        assert_eq!(
+            s.roster_len(day()).unwrap(),
+            1,
+            "only the unsent a2 is left"
+        );
+    }
+
+    #[test]
+    fn queue_counts_follow_clinician_time_and_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |h| day().and_hms_opt(h, 0, 0).unwrap();
+        let mut rows = Vec::new();
+        for (i, (h, st, who)) in [
+            (8, AppointmentStatus::Arrived, "Dr. A"),
+            (8, AppointmentStatus::Fulfilled, "Dr. A"),
+            (9, AppointmentStatus::Arrived, "Dr. B"),
+            (9, AppointmentStatus::Booked, "Dr. A"),
+            (11, AppointmentStatus::Arrived, "Dr. A"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut a = appt(
+                &format!("q{i}"),
+                &format!("CKI-Q{i}"),
+                "G",
+                "F",
+                (1980, 1, 1),
+            );
+            a.start = at(h);
+            a.status = st;
+            a.clinician = who.into();
+            rows.push(a);
+        }
+        let mut s = store_with(dir.path(), &rows);
+        assert_eq!(s.waiting_ahead(day(), "Dr. A", at(10)).unwrap(), 1);
+        s.commit_check_in(&for_appt("q3", CheckInState::CheckedIn))
+            .unwrap();
+        assert_eq!(s.waiting_ahead(day(), "Dr. A", at(10)).unwrap(), 2);
+        assert_eq!(
+            s.waiting_ahead(day(), "Dr. A", at(9)).unwrap(),
+            1,
+            "strictly before"
+        );
+        assert_eq!(s.waiting_ahead(day(), "Dr. B", at(10)).unwrap(), 1);
+        let mut per = s.waiting_per_clinician(day()).unwrap();
+        per.sort_unstable();
+        assert_eq!(per, [1, 3]);
     }
 }

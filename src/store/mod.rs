@@ -5,18 +5,19 @@
 mod checkins;
 mod migrations;
 mod roster;
+mod settings;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use checkins::{CommittedCheckIn, NewCheckIn, OutboxCounts};
+pub use checkins::{CheckInSummary, CommittedCheckIn, NewCheckIn, OutboxCounts};
 
 pub const DB_FILE_NAME: &str = "kiosk.db";
 
-/// A storage failure. Display never contains patient data: only what failed and SQLite's
-/// own error kind.
+/// A storage failure. Display never contains patient data: only what was being done and
+/// SQLite's own error code and message (which name tables and constraints, never values).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the data directory {path}: {source}")]
@@ -26,25 +27,49 @@ pub enum StoreError {
     },
     #[error("database error while {action}: {kind}")]
     Sqlite { action: &'static str, kind: String },
-    #[error("the database was written by a newer kiosk (schema {found}, this build knows {known}); it was left untouched")]
+    #[error(
+        "the database was written by a newer kiosk (schema {found}, this build knows {known}); \
+         it was left untouched"
+    )]
     TooNew { found: i64, known: i64 },
     #[error("stored data is not valid: {0}")]
     Corrupt(&'static str),
 }
 
 impl StoreError {
-    /// Keeps SQLite's error code and message, never the bound values (which may be PHI).
+    /// Wraps a rusqlite error for `action`, keeping SQLite's code and message but never
+    /// the bound values (which may be patient data).
     fn sqlite(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-        move |e| {
-            let kind = match &e {
-                rusqlite::Error::SqliteFailure(code, msg) => {
-                    format!("{:?}{}", code.code, msg.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())
-                }
-                rusqlite::Error::QueryReturnedNoRows => "no rows".to_owned(),
-                other => format!("{:?}", std::mem::discriminant(other)),
-            };
-            StoreError::Sqlite { action, kind }
+        move |e| StoreError::Sqlite {
+            action,
+            kind: describe(&e),
         }
+    }
+}
+
+fn describe(e: &rusqlite::Error) -> String {
+    use rusqlite::Error as E;
+    match e {
+        E::SqliteFailure(code, msg) => {
+            let msg = msg.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
+            format!("{code} ({:?}, code {}){msg}", code.code, code.extended_code)
+        }
+        E::QueryReturnedNoRows => "no rows".to_owned(),
+        E::QueryReturnedMoreThanOneRow => "more than one row".to_owned(),
+        E::InvalidColumnType(index, name, ty) => {
+            format!("column {index} ({name}) holds a {ty} value of the wrong type")
+        }
+        // The wrapped error could quote the stored value: say where, not what.
+        E::FromSqlConversionFailure(index, ty, _) => {
+            format!("column {index} holds a {ty} value that cannot be read")
+        }
+        E::IntegralValueOutOfRange(index, _) => format!("column {index} is out of range"),
+        E::InvalidParameterCount(given, expected) => {
+            format!("{given} parameters given, {expected} expected")
+        }
+        E::ExecuteReturnedResults => "a statement returned rows".to_owned(),
+        E::SqlInputError { error, msg, .. } => format!("bad SQL ({error}): {msg}"),
+        _ => "an unexpected SQLite interface error".to_owned(),
     }
 }
 
@@ -53,48 +78,38 @@ pub struct Store {
 }
 
 impl Store {
-    /// THE way to open the database: WAL, synchronous=FULL (a check-in is on disk before the
-    /// patient sees "done"), foreign keys, then migrations.
+    /// THE way to open the database: creates its directory, refuses a newer schema before
+    /// touching the file, then WAL, synchronous=FULL (a check-in is on disk before the
+    /// patient sees "done"), foreign keys, a 5 s busy timeout, and migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let started = std::time::Instant::now();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
                 path: dir.to_owned(),
                 source,
             })?;
         }
-        let mut conn = Connection::open(path).map_err(StoreError::sqlite("opening the database"))?;
+        let mut conn =
+            Connection::open(path).map_err(StoreError::sqlite("opening the database"))?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(StoreError::sqlite("setting the busy timeout"))?;
         // Refuse a newer schema before changing anything in the file (WAL is persistent).
         migrations::refuse_newer(&conn)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(StoreError::sqlite("setting up the connection"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(StoreError::sqlite("setting up the connection"))?;
         migrations::migrate(&mut conn)?;
+        tracing::debug!(
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "database opened"
+        );
         Ok(Store { conn })
     }
 
     /// Opens `<data_dir>/kiosk.db`.
     pub fn open_in_dir(data_dir: &Path) -> Result<Store, StoreError> {
         Store::open(&data_dir.join(DB_FILE_NAME))
-    }
-
-    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        use rusqlite::OptionalExtension;
-        self.conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(StoreError::sqlite("reading a setting"))
-    }
-
-    pub fn set_setting(&mut self, key: &str, value: &str, now: chrono::NaiveDateTime) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                rusqlite::params![key, value, now],
-            )
-            .map(|_| ())
-            .map_err(StoreError::sqlite("saving a setting"))
     }
 }
 
@@ -103,25 +118,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn settings_round_trip_and_survive_reopening() {
+    fn opens_in_wal_with_full_sync_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
-        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap().and_hms_opt(9, 0, 0).unwrap();
-        {
-            let mut s = Store::open_in_dir(dir.path()).unwrap();
-            assert_eq!(s.setting("practice_name").unwrap(), None);
-            s.set_setting("practice_name", "Hill Clinic", now).unwrap();
-            s.set_setting("practice_name", "Hill Clinic East", now).unwrap();
-        }
-        let s = Store::open_in_dir(dir.path()).unwrap();
-        assert_eq!(s.setting("practice_name").unwrap().as_deref(), Some("Hill Clinic East"));
+        let s = Store::open_in_dir(dir.path().join("nested/dir").as_path()).unwrap();
+        assert!(dir.path().join("nested/dir").join(DB_FILE_NAME).exists());
+        let mode: String = s
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = s
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        let fk: i64 = s
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
     }
 
     #[test]
-    fn opens_in_wal_with_full_sync() {
+    fn an_unusable_data_dir_is_reported_without_panicking() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open_in_dir(dir.path().join("nested/dir").as_path()).unwrap();
-        let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-        let sync: i64 = s.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
-        assert_eq!((mode.as_str(), sync), ("wal", 2));
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let err = Store::open_in_dir(&file.join("sub")).err().unwrap();
+        assert!(matches!(err, StoreError::DataDir { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn sqlite_errors_keep_the_code_and_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_in_dir(dir.path()).unwrap();
+        let e = s
+            .conn
+            .execute("INSERT INTO settings (key) VALUES (?1)", ["Secret Value"])
+            .unwrap_err();
+        let text = StoreError::sqlite("saving a setting")(e).to_string();
+        assert!(text.contains("NOT NULL constraint failed"), "{text}");
+        assert!(text.contains("ConstraintViolation"), "{text}");
+        assert!(!text.contains("Secret Value"), "{text}");
     }
 }

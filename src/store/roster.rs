@@ -1,14 +1,15 @@
 //! Today's appointments, cached from the server (or the demo practice).
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{params, Row};
+use rusqlite::{params, Row, TransactionBehavior};
 
 use super::{Store, StoreError};
 use crate::domain::{fold_name, Appointment, AppointmentStatus, Patient};
 
-const COLUMNS: &str =
-    "id, code, start, clinician, appointment_type, status, patient_id, given_name, family_name, birth_date";
+const COLUMNS: &str = "id, code, start, clinician, appointment_type, status, patient_id, \
+                       given_name, family_name, birth_date";
 
+/// Reads one row; an unknown stored status is reported as corruption, not a panic.
 fn appointment_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Appointment, StoreError>> {
     let status: String = row.get(5)?;
     let Ok(status) = status.parse::<AppointmentStatus>() else {
@@ -32,37 +33,50 @@ fn appointment_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Appointment, S
 
 impl Store {
     /// Replaces the roster of `service_date` in one transaction. Appointments this kiosk has
-    /// checked in keep their local status until the server reports a later one.
-    pub fn replace_roster(&mut self, service_date: NaiveDate, appts: &[Appointment]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(StoreError::sqlite("starting a roster update"))?;
-        tx.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS incoming (id TEXT PRIMARY KEY)",
-            [],
+    /// checked in (local status `checked_in`, not yet acknowledged by the server) keep that
+    /// status while the server still says "booked", and are kept even when the new list
+    /// leaves them out: the patient is in the waiting room and staff must see them.
+    pub fn replace_roster(
+        &mut self,
+        service_date: NaiveDate,
+        appts: &[Appointment],
+    ) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::sqlite("starting a roster update"))?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS incoming (id TEXT PRIMARY KEY);
+             DELETE FROM temp.incoming;",
         )
         .map_err(StoreError::sqlite("preparing a roster update"))?;
-        tx.execute("DELETE FROM temp.incoming", [])
-            .map_err(StoreError::sqlite("preparing a roster update"))?;
         {
             let mut mark = tx
-                .prepare("INSERT OR IGNORE INTO temp.incoming (id) VALUES (?1)")
+                .prepare_cached("INSERT OR IGNORE INTO temp.incoming (id) VALUES (?1)")
                 .map_err(StoreError::sqlite("preparing a roster update"))?;
             let mut upsert = tx
-                .prepare(
-                    "INSERT INTO appointments (id, code, service_date, start, clinician, appointment_type, status,
-                         patient_id, given_name, family_name, family_folded, birth_date)
+                .prepare_cached(
+                    "INSERT INTO appointments (id, code, service_date, start, clinician,
+                         appointment_type, status, patient_id, given_name, family_name,
+                         family_folded, birth_date)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                      ON CONFLICT(id) DO UPDATE SET
-                         code = excluded.code, service_date = excluded.service_date, start = excluded.start,
-                         clinician = excluded.clinician, appointment_type = excluded.appointment_type,
-                         status = CASE WHEN appointments.status = 'checked_in' AND excluded.status = 'booked'
+                         code = excluded.code, service_date = excluded.service_date,
+                         start = excluded.start, clinician = excluded.clinician,
+                         appointment_type = excluded.appointment_type,
+                         status = CASE WHEN appointments.status = 'checked_in'
+                                        AND excluded.status = 'booked'
                                        THEN appointments.status ELSE excluded.status END,
                          patient_id = excluded.patient_id, given_name = excluded.given_name,
-                         family_name = excluded.family_name, family_folded = excluded.family_folded,
+                         family_name = excluded.family_name,
+                         family_folded = excluded.family_folded,
                          birth_date = excluded.birth_date",
                 )
                 .map_err(StoreError::sqlite("preparing a roster update"))?;
             for a in appts {
-                mark.execute([&a.id]).map_err(StoreError::sqlite("updating the roster"))?;
+                mark.execute([&a.id])
+                    .map_err(StoreError::sqlite("updating the roster"))?;
                 upsert
                     .execute(params![
                         a.id,
@@ -81,15 +95,32 @@ impl Store {
                     .map_err(StoreError::sqlite("updating the roster"))?;
             }
         }
-        tx.execute(
-            "DELETE FROM appointments WHERE service_date = ?1 AND id NOT IN (SELECT id FROM temp.incoming)",
-            [service_date],
-        )
-        .map_err(StoreError::sqlite("updating the roster"))?;
-        tx.commit().map_err(StoreError::sqlite("committing the roster"))
+        let removed = tx
+            .execute(
+                "DELETE FROM appointments
+                 WHERE service_date = ?1 AND status <> 'checked_in'
+                   AND id NOT IN (SELECT id FROM temp.incoming)",
+                [service_date],
+            )
+            .map_err(StoreError::sqlite("updating the roster"))?;
+        tx.execute("DELETE FROM temp.incoming", [])
+            .map_err(StoreError::sqlite("updating the roster"))?;
+        tx.commit()
+            .map_err(StoreError::sqlite("committing the roster"))?;
+        tracing::info!(
+            appointments = appts.len(),
+            removed,
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "roster replaced"
+        );
+        Ok(())
     }
 
-    fn query_appointments(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Appointment>, StoreError> {
+    fn query_appointments(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Appointment>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(sql)
@@ -104,79 +135,103 @@ impl Store {
         Ok(out)
     }
 
-    /// Today's appointments whose folded family name and birth date equal the input.
+    /// The appointments of `service_date` whose folded family name and birth date equal the
+    /// input (through the `appointments_lookup` index). Cancelled ones are included: the
+    /// domain's `decide_match` decides.
     pub fn find_candidates(
         &self,
         service_date: NaiveDate,
-        family_name: &str,
+        family_name_raw: &str,
         birth_date: NaiveDate,
     ) -> Result<Vec<Appointment>, StoreError> {
+        let folded = fold_name(family_name_raw);
+        if folded.is_empty() {
+            return Ok(Vec::new());
+        }
         self.query_appointments(
             &format!(
                 "SELECT {COLUMNS} FROM appointments
                  WHERE service_date = ?1 AND family_folded = ?2 AND birth_date = ?3"
             ),
-            params![service_date, fold_name(family_name), birth_date],
+            params![service_date, folded, birth_date],
         )
     }
 
-    pub fn find_by_code(&self, service_date: NaiveDate, code: &str) -> Result<Option<Appointment>, StoreError> {
+    /// The appointment of `service_date` with this printed code (any case).
+    pub fn find_by_code(
+        &self,
+        service_date: NaiveDate,
+        code: &str,
+    ) -> Result<Option<Appointment>, StoreError> {
         let found = self.query_appointments(
-            &format!("SELECT {COLUMNS} FROM appointments WHERE service_date = ?1 AND code = ?2 COLLATE NOCASE"),
-            params![service_date, code],
+            &format!("SELECT {COLUMNS} FROM appointments WHERE code = ?1 AND service_date = ?2"),
+            params![code, service_date],
         )?;
         Ok(found.into_iter().next())
     }
 
     pub fn appointment(&self, id: &str) -> Result<Option<Appointment>, StoreError> {
-        let found = self.query_appointments(&format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1"), [id])?;
+        let found = self.query_appointments(
+            &format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1"),
+            [id],
+        )?;
         Ok(found.into_iter().next())
     }
 
     pub fn roster_len(&self, service_date: NaiveDate) -> Result<usize, StoreError> {
         let n: i64 = self
             .conn
-            .query_row("SELECT COUNT(*) FROM appointments WHERE service_date = ?1", [service_date], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM appointments WHERE service_date = ?1",
+                [service_date],
+                |r| r.get(0),
+            )
             .map_err(StoreError::sqlite("counting the roster"))?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
-    /// Patients of `clinician` already here and not yet seen, booked before `before`.
-    pub fn waiting_ahead(&self, service_date: NaiveDate, clinician: &str, before: NaiveDateTime) -> Result<u32, StoreError> {
+    /// Patients of `clinician` already here (arrived or checked in) and not yet seen, whose
+    /// appointments start before `before`: the people ahead in that clinician's queue.
+    pub fn waiting_ahead(
+        &self,
+        service_date: NaiveDate,
+        clinician: &str,
+        before: NaiveDateTime,
+    ) -> Result<u32, StoreError> {
         let n: i64 = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT COUNT(*) FROM appointments
-                 WHERE service_date = ?1 AND clinician = ?2 AND start < ?3 AND status IN ('arrived', 'checked_in')",
-                params![service_date, clinician, before],
-                |r| r.get(0),
+                 WHERE service_date = ?1 AND clinician = ?2 AND start < ?3
+                   AND status IN ('arrived', 'checked_in')",
             )
+            .and_then(|mut s| s.query_row(params![service_date, clinician, before], |r| r.get(0)))
             .map_err(StoreError::sqlite("counting the queue"))?;
         Ok(u32::try_from(n).unwrap_or(0))
     }
 
-    /// Walk-ins checked in today (the walk-in queue has no "seen" state yet).
+    /// Walk-ins checked in on `service_date` (the walk-in queue has no "seen" state yet).
     pub fn walk_ins_waiting(&self, service_date: NaiveDate) -> Result<u32, StoreError> {
         let n: i64 = self
             .conn
             .query_row(
-                "SELECT COUNT(*) FROM check_ins WHERE service_date = ?1 AND kind = 'walk_in' AND state = 'checked_in'",
+                "SELECT COUNT(*) FROM check_ins
+                 WHERE service_date = ?1 AND kind = 'walk_in' AND state = 'checked_in'",
                 [service_date],
                 |r| r.get(0),
             )
             .map_err(StoreError::sqlite("counting the walk-in queue"))?;
         Ok(u32::try_from(n).unwrap_or(0))
     }
-}
 
-impl Store {
-    /// How many patients wait for each clinician today (here, not yet seen).
+    /// How many patients wait for each clinician on `service_date` (here, not yet seen).
     pub fn waiting_per_clinician(&self, service_date: NaiveDate) -> Result<Vec<u32>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT COUNT(*) FROM appointments
-                 WHERE service_date = ?1 AND status IN ('arrived', 'checked_in') GROUP BY clinician",
+                 WHERE service_date = ?1 AND status IN ('arrived', 'checked_in')
+                 GROUP BY clinician",
             )
             .map_err(StoreError::sqlite("counting the queues"))?;
         let rows = stmt
@@ -184,7 +239,8 @@ impl Store {
             .map_err(StoreError::sqlite("counting the queues"))?;
         let mut out = Vec::new();
         for n in rows {
-            out.push(u32::try_from(n.map_err(StoreError::sqlite("counting the queues"))?).unwrap_or(0));
+            let n = n.map_err(StoreError::sqlite("counting the queues"))?;
+            out.push(u32::try_from(n).unwrap_or(0));
         }
         Ok(out)
     }

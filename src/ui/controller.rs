@@ -301,8 +301,8 @@ impl<C: Clock + 'static> Controller<C> {
     fn show_identification(&mut self, result: Result<Identification, crate::app::AppError>) {
         match result {
             Ok(Identification::Found(view)) => {
+                // A scan has no path: no "Step 3 of 3" after skipping steps 1 and 2.
                 self.session.found = Some(view);
-                self.session.path = Some(Path::Appointment);
                 self.go_to(Step::Confirm);
             }
             Ok(Identification::SeeDesk(reason)) => self.show_desk(reason),
