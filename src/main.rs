@@ -153,7 +153,12 @@ fn load_config(cli: &Cli) -> Result<Config> {
 /// The environment as text; a value that is not UTF-8 is read lossily rather than panicking.
 fn environment() -> Vec<(String, String)> {
     std::env::vars_os()
-        .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
         .collect()
 }
 

@@ -76,6 +76,8 @@ fn keys_used_in_code(sections: &BTreeSet<String>) -> BTreeSet<(String, String)> 
             let looks_like_key = i % 2 == 1
                 && literal.contains('.')
                 && literal.split('.').all(|segment| !segment.is_empty())
+                // File names such as "form.json" are not keys.
+                && !["json", "toml", "yml", "png", "db"].iter().any(|ext| literal.ends_with(&format!(".{ext}")))
                 && literal
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')

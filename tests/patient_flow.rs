@@ -213,3 +213,22 @@ fn help_is_on_every_screen_and_raises_a_request() {
     k.tap_tr("nav.start_over");
     assert!(k.has_tr("welcome.check_in"));
 }
+
+#[test]
+fn repeated_failed_look_ups_are_slowed_down_with_a_plain_message() {
+    let k = start_kiosk(Config::default());
+    for _ in 0..3 {
+        identify(&k, "NOBODY", "01011950");
+        assert!(k.has_tr("desk.not_found.title"));
+        k.tap_tr("desk.ok");
+    }
+    // The fourth try, straight away: the kiosk asks for a pause and keeps what was typed.
+    identify(&k, MARIA_FAMILY_TYPED, MARIA_BIRTH_MDY);
+    assert!(k.has_tr("error.slow_down"), "{:?}", k.visible_texts());
+    assert!(
+        k.has_tr("identify.birth_date"),
+        "still on the birth date page"
+    );
+    assert!(!k.has("María M."));
+    assert_eq!(k.count("check_ins"), 0);
+}

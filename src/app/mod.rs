@@ -65,6 +65,8 @@ pub enum AppError {
     Invalid(DomainError),
     #[error("the scanned code could not be read")]
     BadScan,
+    #[error("too many failed look-ups in a row; next attempt accepted in {seconds} s")]
+    SlowDown { seconds: u64 },
 }
 
 impl From<DomainError> for AppError {
@@ -83,6 +85,7 @@ impl AppError {
     pub fn message_key(&self) -> &'static str {
         match self {
             AppError::BadScan => "error.bad_scan",
+            AppError::SlowDown { .. } => "error.slow_down",
             AppError::Invalid(DomainError::BadScan) => "error.bad_scan",
             AppError::Invalid(DomainError::BadDate) => "error.bad_date",
             AppError::Invalid(DomainError::FutureDate) => "error.future_date",

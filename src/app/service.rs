@@ -90,8 +90,10 @@ pub struct CheckInService<C: Clock> {
     store: Store,
     clock: C,
     config: ServiceConfig,
-    /// Failed identifications since the last success (the UI slows repeated failures).
+    /// Failed identifications since the last success, and when the latest one happened:
+    /// repeated failures are slowed down (domain::retry_delay).
     failed_identifications: u32,
+    last_failure_at: Option<NaiveDateTime>,
 }
 
 impl<C: Clock> CheckInService<C> {
@@ -101,6 +103,7 @@ impl<C: Clock> CheckInService<C> {
             clock,
             config,
             failed_identifications: 0,
+            last_failure_at: None,
         }
     }
 
@@ -131,6 +134,16 @@ impl<C: Clock> CheckInService<C> {
         self.failed_identifications
     }
 
+    /// Seconds to wait before the next identification attempt is accepted (0: go ahead).
+    pub fn identification_pause_secs(&self) -> u64 {
+        let Some(last) = self.last_failure_at else {
+            return 0;
+        };
+        let delay = crate::domain::retry_delay(self.failed_identifications);
+        let elapsed = (self.clock.now() - last).to_std().unwrap_or_default();
+        delay.saturating_sub(elapsed).as_secs_f64().ceil() as u64
+    }
+
     /// Replaces today's roster with the demo practice laid out around now.
     pub fn seed_demo(&mut self) -> Result<usize, AppError> {
         let now = self.clock.now();
@@ -147,6 +160,7 @@ impl<C: Clock> CheckInService<C> {
         family_name: &str,
         birth_date: NaiveDate,
     ) -> Result<Identification, AppError> {
+        self.refuse_while_paused()?;
         let started = Instant::now();
         let candidates = self
             .store
@@ -169,6 +183,7 @@ impl<C: Clock> CheckInService<C> {
     /// A code from the scanner. Unreadable input is `AppError::BadScan`; a code not on
     /// today's roster (or cancelled) is SeeDesk(NotFound).
     pub fn identify_by_scan(&mut self, raw: &str) -> Result<Identification, AppError> {
+        self.refuse_while_paused()?;
         let started = Instant::now();
         let code = parse_scan(raw)?;
         let found = self.store.find_by_code(self.today(), &code)?;
@@ -183,8 +198,23 @@ impl<C: Clock> CheckInService<C> {
         }
     }
 
+    fn refuse_while_paused(&self) -> Result<(), AppError> {
+        match self.identification_pause_secs() {
+            0 => Ok(()),
+            seconds => {
+                tracing::warn!(
+                    seconds,
+                    failed_attempts = self.failed_identifications,
+                    "identification refused: too many failures in a row"
+                );
+                Err(AppError::SlowDown { seconds })
+            }
+        }
+    }
+
     fn not_found(&mut self, by: &'static str, matches: usize, micros: u64) -> Identification {
         self.failed_identifications = self.failed_identifications.saturating_add(1);
+        self.last_failure_at = Some(self.clock.now());
         tracing::info!(
             by,
             matches,
@@ -433,6 +463,8 @@ mod tests {
             not_found()
         );
         assert_eq!(s.failed_identifications(), 3, "failures are counted");
+        // The fourth attempt comes after the pause that three failures impose.
+        s.clock().set(now() + Duration::seconds(5));
         found(s.identify("garcia", p.ana_garcia.birth_date).unwrap());
         assert_eq!(s.failed_identifications(), 0, "and reset by a success");
     }
@@ -747,5 +779,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn repeated_failures_are_slowed_down_and_a_pause_lets_the_next_attempt_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let wrong = NaiveDate::from_ymd_opt(1901, 1, 1).unwrap();
+        for _ in 0..3 {
+            assert_eq!(
+                s.identification_pause_secs(),
+                0,
+                "the first failures are free"
+            );
+            assert_eq!(
+                s.identify("nobody", wrong).unwrap(),
+                Identification::SeeDesk(DeskReason::NotFound)
+            );
+        }
+        assert_eq!(s.identification_pause_secs(), 5);
+        let maria = demo::people().maria;
+        assert!(matches!(
+            s.identify("munoz", maria.birth_date),
+            Err(AppError::SlowDown { seconds: 5 })
+        ));
+        assert!(matches!(
+            s.identify_by_scan("CKI-NGU901"),
+            Err(AppError::SlowDown { .. })
+        ));
+        s.clock().set(now() + Duration::seconds(5));
+        assert_eq!(s.identification_pause_secs(), 0);
+        assert!(matches!(
+            s.identify("munoz", maria.birth_date).unwrap(),
+            Identification::Found(_)
+        ));
+        assert_eq!(s.failed_identifications(), 0, "a success resets the count");
     }
 }

@@ -7,7 +7,9 @@ mod checkin;
 mod matching;
 mod names;
 mod phone;
+pub mod questionnaire;
 mod scan;
+mod throttle;
 mod ticket;
 mod wait;
 
@@ -19,6 +21,7 @@ pub use matching::{decide_match, MatchOutcome};
 pub use names::fold_name;
 pub use phone::normalize_phone;
 pub use scan::parse_scan;
+pub use throttle::retry_delay;
 pub use ticket::{format_ticket, Queue};
 pub use wait::{estimate_wait, typical_wait, WaitEstimate, WaitParams};
 

@@ -306,6 +306,10 @@ impl<C: Clock + 'static> Controller<C> {
                 self.go_to(Step::Confirm);
             }
             Ok(Identification::SeeDesk(reason)) => self.show_desk(reason),
+            Err(e @ crate::app::AppError::SlowDown { .. }) => {
+                self.session.error_key = Some(e.message_key());
+                self.session.notice_key = Some(e.message_key());
+            }
             Err(e) => self.show_error(&e),
         }
     }
@@ -515,9 +519,10 @@ impl<C: Clock + 'static> Controller<C> {
         let language = self.session.language.clone();
         let result = self.service.identify_by_scan(raw);
         match result {
-            Err(crate::app::AppError::BadScan) => {
-                self.session.notice_key = Some("error.bad_scan");
-                self.session.error_key = Some("error.bad_scan");
+            // Unreadable, or too many failures in a row: say so and keep what was entered.
+            Err(e @ (crate::app::AppError::BadScan | crate::app::AppError::SlowDown { .. })) => {
+                self.session.notice_key = Some(e.message_key());
+                self.session.error_key = Some(e.message_key());
             }
             other => {
                 self.tick_timer.stop();

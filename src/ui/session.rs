@@ -85,6 +85,21 @@ impl DateInput {
         if value.len() >= field.max_digits() {
             return;
         }
+        // "1" then "9" for a month means January, then day 9: move on instead of making 19.
+        let limit = match field {
+            DateField::Month => Some(12),
+            DateField::Day => Some(31),
+            DateField::Year => None,
+        };
+        let would_be: Option<u32> = format!("{value}{digit}").parse().ok();
+        if let (Some(limit), Some(n), false) = (limit, would_be, value.is_empty()) {
+            if n > limit && self.active + 1 < order.len() {
+                self.active += 1;
+                self.push_digit(lang, digit);
+                return;
+            }
+        }
+        let value = self.field_mut(field);
         value.push(digit);
         // "4" cannot start a two-digit month, nor "4" a day: no need to wait for a second digit.
         let complete = value.len() == field.max_digits()
@@ -318,6 +333,24 @@ mod tests {
         assert_eq!(d.day, "");
         d.backspace("en");
         assert_eq!(d.month, "", "an empty field steps back to the previous one");
+    }
+
+    #[test]
+    fn an_impossible_second_digit_moves_on_to_the_next_field() {
+        let mut d = DateInput::default();
+        for c in "19".chars() {
+            d.push_digit("en", c);
+        }
+        assert_eq!((d.month.as_str(), d.day.as_str()), ("1", "9"));
+        let mut d = DateInput::default();
+        for c in "3519".chars() {
+            d.push_digit("es", c);
+        }
+        // Day "3" then "5" cannot be day 35: day 3, month 5, year starts with 1, 9.
+        assert_eq!(
+            (d.day.as_str(), d.month.as_str(), d.year.as_str()),
+            ("3", "5", "19")
+        );
     }
 
     #[test]
