@@ -163,8 +163,11 @@ fn environment() -> Vec<(String, String)> {
 }
 
 fn run(config: &Config, fullscreen: bool) -> Result<()> {
-    let store = Store::open_in_dir(&config.data_dir)
-        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+    let db_path = config.data_dir.join(checkin_kiosk::store::DB_FILE_NAME);
+    let opened = Store::open_or_quarantine(&db_path, chrono::Local::now().naive_local())
+        .with_context(|| format!("opening the database {}", db_path.display()))?;
+    // A quarantined database is logged by the store (for IT); staff mode will show it too.
+    let store = opened.store;
     let mut service = CheckInService::new(store, SystemClock, ServiceConfig::from(config));
     if config.demo_mode() {
         let seeded = service.seed_demo()?;

@@ -4,6 +4,7 @@
 
 mod checkins;
 mod migrations;
+mod quarantine;
 mod roster;
 mod settings;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use checkins::{CheckInSummary, CommittedCheckIn, NewCheckIn, OutboxCounts};
+pub use quarantine::Opened;
 
 pub const DB_FILE_NAME: &str = "kiosk.db";
 
@@ -26,7 +28,12 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error("database error while {action}: {kind}")]
-    Sqlite { action: &'static str, kind: String },
+    Sqlite {
+        action: &'static str,
+        kind: String,
+        /// SQLite says the file is not a database or is damaged.
+        corrupt: bool,
+    },
     #[error(
         "the database was written by a newer kiosk (schema {found}, this build knows {known}); \
          it was left untouched"
@@ -34,6 +41,11 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("stored data is not valid: {0}")]
     Corrupt(&'static str),
+    #[error("cannot move the damaged database {path} aside: {source}")]
+    Quarantine {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {
@@ -43,7 +55,19 @@ impl StoreError {
         move |e| StoreError::Sqlite {
             action,
             kind: describe(&e),
+            corrupt: matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            ),
         }
+    }
+
+    /// The file itself is damaged (as opposed to a full disk, a permission, a newer schema).
+    pub fn is_corruption(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite { corrupt: true, .. } | StoreError::Corrupt(_)
+        )
     }
 }
 
