@@ -232,3 +232,24 @@ fn repeated_failed_look_ups_are_slowed_down_with_a_plain_message() {
     assert!(!k.has("María M."));
     assert_eq!(k.count("check_ins"), 0);
 }
+
+#[test]
+fn a_notice_on_the_welcome_screen_fades_at_idle_without_asking_anything() {
+    let config = Config {
+        idle_timeout_secs: 10,
+        ..Config::default()
+    };
+    let k = start_kiosk(config);
+    for c in "??!!\n".chars() {
+        k.window
+            .window()
+            .dispatch_event(slint::platform::WindowEvent::KeyPressed {
+                text: c.to_string().into(),
+            });
+    }
+    assert!(k.has_tr("error.bad_scan"));
+    advance(Duration::from_secs(11));
+    assert!(!k.has_tr("idle.title"), "nothing to wipe, nothing to ask");
+    assert!(!k.has_tr("error.bad_scan"), "the notice is gone");
+    assert!(k.has_tr("welcome.check_in"));
+}

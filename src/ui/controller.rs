@@ -547,9 +547,13 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     fn idle_elapsed(&mut self) {
-        if self.session.is_pristine(&self.settings.default_language)
-            || self.session.step == Step::Done
-        {
+        if self.session.step == Step::Done {
+            return;
+        }
+        if self.session.is_pristine(&self.settings.default_language) {
+            // Nothing entered: a leftover notice (e.g. an unreadable scan) just goes.
+            self.session.notice_key = None;
+            self.show();
             return;
         }
         self.show_idle_prompt();

@@ -259,7 +259,6 @@ impl Session {
             && !self.high_contrast
             && !self.help_visible
             && !self.language_picker_visible
-            && self.notice_key.is_none()
     }
 
     /// (n, m) for "Step n of m" on pages that are part of a sequence.
