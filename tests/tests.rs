@@ -3,6 +3,7 @@
 
 mod util;
 
+mod accessibility;
 mod catalogue;
 mod patient_flow;
 mod privacy;
