@@ -102,11 +102,6 @@ pub fn people() -> DemoPeople {
     }
 }
 
-/// Same as `people()`, under the name the README uses.
-pub fn demo_people() -> DemoPeople {
-    people()
-}
-
 /// Where each named patient sits: (clinician, slot).
 fn named_slot(p: &DemoPeople, clinician: usize, slot: i64) -> Option<&DemoPerson> {
     match (clinician, slot) {

@@ -160,24 +160,6 @@ impl<C: Clock + 'static> Controller<C> {
         &self.session
     }
 
-    pub fn service(&self) -> &CheckInService<C> {
-        &self.service
-    }
-
-    pub fn service_mut(&mut self) -> &mut CheckInService<C> {
-        &mut self.service
-    }
-
-    pub fn settings(&self) -> &UiSettings {
-        &self.settings
-    }
-
-    /// Applies new settings at once (e.g. from staff mode) and redraws.
-    pub fn set_settings(&mut self, settings: UiSettings) {
-        self.settings = settings;
-        self.show();
-    }
-
     fn lang(&self) -> &str {
         &self.session.language
     }
