@@ -83,61 +83,43 @@ impl Store {
         let number = u32::try_from(number).map_err(|_| StoreError::Corrupt("ticket counter"))?;
         let ticket = format_ticket(queue, number);
 
-        match &new.kind {
+        // One row shape for both kinds: the columns of the other kind stay NULL.
+        let (kind, appointment_id, walk_in) = match &new.kind {
             CheckInKind::Appointment { appointment_id } => {
-                tx.prepare_cached(
-                    "INSERT INTO check_ins (id, created_at, service_date, queue, ticket, kind,
-                         appointment_id, state, desk_reason, qr_token)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'appointment', ?6, ?7, ?8, ?9)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        new.id,
-                        new.now,
-                        day,
-                        queue.as_str(),
-                        ticket,
-                        appointment_id,
-                        new.state.as_str(),
-                        desk_reason,
-                        new.qr_token
-                    ])
-                })
-                .map_err(StoreError::sqlite("writing the check-in"))?;
-                if new.state == CheckInState::CheckedIn {
-                    tx.prepare_cached(
-                        "UPDATE appointments SET status = 'checked_in' WHERE id = ?1",
-                    )
-                    .and_then(|mut s| s.execute([appointment_id]))
-                    .map_err(StoreError::sqlite("marking the appointment"))?;
-                }
+                ("appointment", Some(appointment_id.as_str()), None)
             }
-            CheckInKind::WalkIn(w) => {
-                tx.prepare_cached(
-                    "INSERT INTO check_ins (id, created_at, service_date, queue, ticket, kind,
-                         state, desk_reason, given_name, family_name, birth_date, phone, reason,
-                         qr_token)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'walk_in', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        new.id,
-                        new.now,
-                        day,
-                        queue.as_str(),
-                        ticket,
-                        new.state.as_str(),
-                        desk_reason,
-                        w.given_name,
-                        w.family_name,
-                        w.birth_date,
-                        w.phone,
-                        w.reason,
-                        new.qr_token
-                    ])
-                })
-                .map_err(StoreError::sqlite("writing the check-in"))?;
-            }
+            CheckInKind::WalkIn(w) => ("walk_in", None, Some(w)),
+        };
+        tx.prepare_cached(
+            "INSERT INTO check_ins (id, created_at, service_date, queue, ticket, kind,
+                 appointment_id, state, desk_reason, given_name, family_name, birth_date, phone,
+                 reason, qr_token)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                new.id,
+                new.now,
+                day,
+                queue.as_str(),
+                ticket,
+                kind,
+                appointment_id,
+                new.state.as_str(),
+                desk_reason,
+                walk_in.map(|w| w.given_name.as_str()),
+                walk_in.map(|w| w.family_name.as_str()),
+                walk_in.map(|w| w.birth_date),
+                walk_in.and_then(|w| w.phone.as_deref()),
+                walk_in.map(|w| w.reason.as_str()),
+                new.qr_token
+            ])
+        })
+        .map_err(StoreError::sqlite("writing the check-in"))?;
+        if let (Some(id), CheckInState::CheckedIn) = (appointment_id, new.state) {
+            tx.prepare_cached("UPDATE appointments SET status = 'checked_in' WHERE id = ?1")
+                .and_then(|mut s| s.execute([id]))
+                .map_err(StoreError::sqlite("marking the appointment"))?;
         }
         tx.prepare_cached("INSERT INTO outbox (id, check_in_id, created_at) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![outbox_id, new.id, new.now]))
