@@ -1,6 +1,10 @@
 //! The Rust side of the patient screens: every tap and key arrives here as an event, the
 //! session changes, the app service is called, and the whole state is mapped to the Slint
 //! globals in one place (`show`). Rules live in `domain`/`app`, not here and not in .slint.
+//!
+//! Store calls run on the UI thread on purpose: a look-up is an indexed query and a check-in
+//! one fsync'd transaction (budget p99 < 5 ms, measured in issue 7), and the patient must not
+//! see "done" before it is durable. Network work (sync) belongs to a worker thread.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -57,6 +61,9 @@ pub struct Controller<C: Clock + 'static> {
     service: CheckInService<C>,
     settings: UiSettings,
     session: Session,
+    /// Today's typical wait for the welcome screen, refreshed when a session starts (not on
+    /// every tap); the last good value stays if the store cannot answer.
+    typical_wait_minutes: u32,
     idle_timer: Timer,
     tick_timer: Timer,
     me: Weak<RefCell<Controller<C>>>,
@@ -71,10 +78,12 @@ pub fn connect<C: Clock + 'static>(
     window
         .global::<Tr>()
         .on_lookup(|lang, key| i18n::tr(&lang, &key).into());
+    let typical_wait_minutes = service.config().wait.minutes_per_patient;
     let controller = Rc::new_cyclic(|me| {
         RefCell::new(Controller {
             window: window.as_weak(),
             service,
+            typical_wait_minutes,
             session: Session::new(&settings.default_language),
             settings,
             idle_timer: Timer::default(),
@@ -83,6 +92,7 @@ pub fn connect<C: Clock + 'static>(
         })
     });
     bind_callbacks(window, &controller);
+    controller.borrow_mut().start_over();
     controller.borrow_mut().show();
     controller
 }
@@ -388,6 +398,12 @@ impl<C: Clock + 'static> Controller<C> {
     pub fn start_over(&mut self) {
         self.tick_timer.stop();
         self.session = Session::new(&self.settings.default_language);
+        match self.service.typical_wait_minutes() {
+            Ok(minutes) => self.typical_wait_minutes = minutes,
+            Err(e) => {
+                tracing::warn!(error = %e, "typical wait not refreshed; showing the last value")
+            }
+        }
     }
 
     pub fn request_help(&mut self) {
@@ -600,12 +616,11 @@ impl<C: Clock + 'static> Controller<C> {
                 })
                 .collect(),
         ));
-        let typical = self.service.typical_wait_minutes().unwrap_or(0);
         kiosk.set_typical_wait(
             tr_with(
                 &lang,
                 "welcome.wait_minutes",
-                &[("minutes", typical.to_string())],
+                &[("minutes", self.typical_wait_minutes.to_string())],
             )
             .into(),
         );
