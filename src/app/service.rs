@@ -303,6 +303,7 @@ impl<C: Clock> CheckInService<C> {
             state,
             // 122 random bits: unguessable, and says nothing about the patient.
             qr_token: uuid::Uuid::new_v4().simple().to_string(),
+            responses: Vec::new(),
         };
         let committed = self.store.commit_check_in(&new)?;
         tracing::info!(

@@ -15,6 +15,27 @@ pub struct NewCheckIn {
     pub state: CheckInState,
     /// The opaque token of the "follow your place" URL.
     pub qr_token: String,
+    /// The intake forms answered before this check-in.
+    pub responses: Vec<NewResponse>,
+}
+
+/// One answered form. The resource has no subject yet: the push adds the Patient.
+#[derive(Clone, PartialEq)]
+pub struct NewResponse {
+    pub id: String,
+    /// The Questionnaire's canonical URL with |version.
+    pub questionnaire: String,
+    pub resource: serde_json::Value,
+}
+
+// The resource holds the patient's answers: never print it.
+impl std::fmt::Debug for NewResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewResponse")
+            .field("id", &self.id)
+            .field("questionnaire", &self.questionnaire)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,6 +142,21 @@ impl Store {
                 .and_then(|mut s| s.execute([id]))
                 .map_err(StoreError::sqlite("marking the appointment"))?;
         }
+        for response in &new.responses {
+            tx.prepare_cached(
+                "INSERT INTO questionnaire_responses (id, check_in_id, questionnaire, resource)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    response.id,
+                    new.id,
+                    response.questionnaire,
+                    response.resource.to_string()
+                ])
+            })
+            .map_err(StoreError::sqlite("writing the form answers"))?;
+        }
         tx.prepare_cached("INSERT INTO outbox (id, check_in_id, created_at) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![outbox_id, new.id, new.now]))
             .map_err(StoreError::sqlite("queueing the check-in for the server"))?;
@@ -132,6 +168,38 @@ impl Store {
             ticket,
             queue,
         })
+    }
+
+    /// The forms answered with a check-in, in the order they were written.
+    pub fn questionnaire_responses(
+        &self,
+        check_in_id: &str,
+    ) -> Result<Vec<NewResponse>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, questionnaire, resource FROM questionnaire_responses
+                 WHERE check_in_id = ?1 ORDER BY rowid",
+            )
+            .map_err(StoreError::sqlite("reading form answers"))?;
+        let rows = stmt
+            .query_map([check_in_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
+            })
+            .map_err(StoreError::sqlite("reading form answers"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, questionnaire, resource) =
+                row.map_err(StoreError::sqlite("reading form answers"))?;
+            let resource = serde_json::from_str(&resource)
+                .map_err(|_| StoreError::Corrupt("stored form answers are not JSON"))?;
+            out.push(NewResponse {
+                id,
+                questionnaire,
+                resource,
+            });
+        }
+        Ok(out)
     }
 
     pub fn check_in_count(&self) -> Result<u64, StoreError> {
@@ -290,7 +358,21 @@ mod tests {
             kind,
             state,
             qr_token: uuid::Uuid::new_v4().simple().to_string(),
+            responses: Vec::new(),
         }
+    }
+
+    fn with_answers(mut new: NewCheckIn) -> NewCheckIn {
+        new.responses = vec![NewResponse {
+            id: uuid::Uuid::new_v4().to_string(),
+            questionnaire: "https://example.org/Questionnaire/q|1".into(),
+            resource: serde_json::json!({
+                "resourceType": "QuestionnaireResponse",
+                "status": "completed",
+                "item": [{"linkId": "allergies", "answer": [{"valueString": "penicillin"}]}]
+            }),
+        }];
+        new
     }
 
     fn for_appt(id: &str, state: CheckInState) -> NewCheckIn {
@@ -371,6 +453,31 @@ mod tests {
         assert_eq!((a.ticket.as_str(), w.ticket.as_str()), ("A-001", "W-002"));
         assert_eq!((count(&s, "check_ins"), count(&s, "outbox")), (3, 3));
         assert_eq!(status(&s, "a1"), AppointmentStatus::CheckedIn);
+    }
+
+    #[test]
+    fn form_answers_are_written_with_their_check_in_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store_with(dir.path(), &[maria()]);
+        let kept = with_answers(for_appt("a1", CheckInState::CheckedIn));
+        let committed = s.commit_check_in(&kept).unwrap();
+        let read = s.questionnaire_responses(&committed.id).unwrap();
+        assert_eq!(read, kept.responses, "read back as written");
+
+        s.conn
+            .execute_batch(
+                "CREATE TRIGGER fail BEFORE INSERT ON outbox
+                 BEGIN SELECT RAISE(ABORT, 'forced'); END;",
+            )
+            .unwrap();
+        let lost = with_answers(new_check_in(walk_in(), CheckInState::CheckedIn));
+        assert!(s.commit_check_in(&lost).is_err());
+        assert_eq!(
+            count(&s, "questionnaire_responses"),
+            1,
+            "the failed one's rolled back"
+        );
+        assert!(s.questionnaire_responses(&lost.id).unwrap().is_empty());
     }
 
     #[test]

@@ -82,6 +82,17 @@ const MIGRATIONS: &[&str] = &[
         resolved_at TEXT
     );
     CREATE INDEX help_requests_open ON help_requests (resolved_at);",
+    // 2: the intake forms a patient answered, written with their check-in. `id` is also the
+    // identifier the server's conditional create uses, so a retried push adds nothing.
+    "CREATE TABLE questionnaire_responses (
+        id TEXT PRIMARY KEY,
+        check_in_id TEXT NOT NULL REFERENCES check_ins (id),
+        -- The Questionnaire's canonical URL with |version.
+        questionnaire TEXT NOT NULL,
+        -- The QuestionnaireResponse JSON without a subject (the push adds the Patient).
+        resource TEXT NOT NULL CHECK (json_valid(resource)),
+        UNIQUE (check_in_id, questionnaire)
+    );",
 ];
 
 pub fn latest_version() -> i64 {
@@ -162,6 +173,7 @@ mod tests {
 
     #[test]
     fn upgrading_from_the_first_schema_equals_a_fresh_database_and_keeps_rows() {
+        // Every later migration is applied on top of a version-1 file with rows in it.
         let dir = tempfile::tempdir().unwrap();
         let old_path = dir.path().join("old.db");
         {

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use checkins::{CheckInSummary, CommittedCheckIn, NewCheckIn, OutboxCounts};
+pub use checkins::{CheckInSummary, CommittedCheckIn, NewCheckIn, NewResponse, OutboxCounts};
 pub use quarantine::Opened;
 
 pub const DB_FILE_NAME: &str = "kiosk.db";
