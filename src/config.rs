@@ -2,6 +2,7 @@
 //! Parsed raw, then validated once. A bad key or value never stops the kiosk: that key keeps
 //! its default and a `ConfigProblem` names it, for the log and for staff.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -27,7 +28,9 @@ const TOP_KEYS: &[&str] = &[
     "qr_url_template",
     "walk_in_reasons",
     "server_url",
+    "forms",
 ];
+const FORMS_KEYS: &[&str] = &["dir", "walk_in", "appointment_types"];
 const ARRIVAL_KEYS: &[&str] = &["early_minutes", "late_minutes", "desk_only_types"];
 const WAIT_KEYS: &[&str] = &["minutes_per_patient"];
 
@@ -46,6 +49,47 @@ pub struct Config {
     pub qr_url_template: Option<String>,
     pub walk_in_reasons: Vec<String>,
     pub server_url: Option<String>,
+    pub forms: FormsConfig,
+}
+
+/// Which intake forms a patient fills in before the check-in is committed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormsConfig {
+    /// A directory of FHIR Questionnaire JSON files; None uses the forms built into the
+    /// kiosk (assets/forms).
+    pub dir: Option<PathBuf>,
+    /// Forms for walk-ins, by file name without `.json` or by canonical URL.
+    pub walk_in: Vec<String>,
+    /// Forms per appointment type; a type not listed has none.
+    pub appointment_types: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for FormsConfig {
+    fn default() -> Self {
+        let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        FormsConfig {
+            dir: None,
+            walk_in: names(&["general-intake"]),
+            appointment_types: BTreeMap::from([
+                (
+                    "visit".to_owned(),
+                    names(&["general-intake", "privacy-acknowledgement"]),
+                ),
+                ("follow-up".to_owned(), names(&["phq2-screening"])),
+            ]),
+        }
+    }
+}
+
+impl FormsConfig {
+    /// No forms at all: check-in straight after confirmation.
+    pub fn none() -> Self {
+        FormsConfig {
+            dir: None,
+            walk_in: Vec::new(),
+            appointment_types: BTreeMap::new(),
+        }
+    }
 }
 
 impl Config {
@@ -77,6 +121,7 @@ impl Default for Config {
                 .map(|s| (*s).to_owned())
                 .collect(),
             server_url: None,
+            forms: FormsConfig::default(),
         }
     }
 }
@@ -429,6 +474,32 @@ fn validate(raw: &toml::Table, defaults: Config) -> (Config, Vec<ConfigProblem>)
             c.arrival.desk_only_types = v;
         }
     }
+    if let Some(t) = r.table(raw, "forms") {
+        r.unknown_keys(t, FORMS_KEYS, "forms.");
+        if let Some(v) = r.string(t, "dir", "forms.dir") {
+            c.forms.dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = r.strings(t, "walk_in", "forms.walk_in") {
+            c.forms.walk_in = v;
+        }
+        match t.get("appointment_types") {
+            None => {}
+            Some(toml::Value::Table(types)) => {
+                let mut map = BTreeMap::new();
+                for name in types.keys() {
+                    let key = format!("forms.appointment_types.{name}");
+                    if let Some(v) = r.strings(types, name, &key) {
+                        map.insert(name.clone(), v);
+                    }
+                }
+                c.forms.appointment_types = map;
+            }
+            Some(_) => r.problem(
+                "forms.appointment_types",
+                "must be a table ([forms.appointment_types]) of type = [\"form\", ...]",
+            ),
+        }
+    }
     if let Some(t) = r.table(raw, "wait") {
         r.unknown_keys(t, WAIT_KEYS, "wait.");
         if let Some(n) = r
@@ -654,6 +725,29 @@ mod tests {
         );
         assert!(problems.is_empty(), "{problems:?}");
         assert!(c.server_url.is_some() && c.qr_url_template.is_some());
+    }
+
+    #[test]
+    fn forms_are_assigned_per_appointment_type_and_for_walk_ins() {
+        let (c, problems) = load_str(
+            "[forms]\ndir = \"/etc/checkin-kiosk/forms\"\nwalk_in = []\n\
+             [forms.appointment_types]\nvisit = [\"general-intake\"]\n\"new-patient\" = [\"a\", \"b\"]",
+            &[],
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(c.forms.dir, Some(PathBuf::from("/etc/checkin-kiosk/forms")));
+        assert!(c.forms.walk_in.is_empty());
+        assert_eq!(c.forms.appointment_types.len(), 2);
+        assert_eq!(c.forms.appointment_types["new-patient"], ["a", "b"]);
+        only_problem("[forms]\nappointment_types = 3", "forms.appointment_types");
+        only_problem("[forms]\nwalk_in = \"general-intake\"", "forms.walk_in");
+        only_problem("[forms]\nlanguage = \"en\"", "forms.language");
+        let (c, problems) = load_str(
+            "[forms.appointment_types]\nvisit = [1]\nfollow-up = [\"x\"]",
+            &[],
+        );
+        assert_eq!(keys(&problems), ["forms.appointment_types.visit"]);
+        assert_eq!(c.forms.appointment_types.len(), 1, "the good type kept");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use checkin_kiosk::config::Config;
 use checkin_kiosk::TextEntryAdapter;
 use slint::ComponentHandle;
 
-use crate::util::{advance, start_kiosk, TestKiosk};
+use crate::util::{advance, start_kiosk, without_forms, TestKiosk};
 
 /// María Muñoz of the demo practice, born 9 March 1984, typed as month, day, year (English).
 const MARIA_FAMILY_TYPED: &str = "MUNOZ";
@@ -27,7 +27,7 @@ fn identify(k: &TestKiosk, family: &str, birth_digits: &str) {
 
 #[test]
 fn an_appointment_is_found_by_name_ignoring_case_and_accents_and_checked_in_once() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     identify(&k, MARIA_FAMILY_TYPED, MARIA_BIRTH_MDY);
 
     assert!(
@@ -66,7 +66,7 @@ fn an_appointment_is_found_by_name_ignoring_case_and_accents_and_checked_in_once
 
 #[test]
 fn a_wrong_birth_date_sends_the_patient_to_the_desk_and_writes_nothing() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     identify(&k, MARIA_FAMILY_TYPED, "03101984");
     assert!(k.has_tr("desk.not_found.title"));
     assert!(!k.has("María M."));
@@ -76,7 +76,7 @@ fn a_wrong_birth_date_sends_the_patient_to_the_desk_and_writes_nothing() {
 
 #[test]
 fn two_patients_sharing_a_family_name_are_told_apart_by_birth_date() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     // Ana García, born 15 January 1962; José García shares the family name.
     identify(&k, "garcia", "01151962");
     assert!(k.has("Ana G."), "{:?}", k.visible_texts());
@@ -85,7 +85,7 @@ fn two_patients_sharing_a_family_name_are_told_apart_by_birth_date() {
 
 #[test]
 fn a_walk_in_gets_a_ticket_in_the_walk_in_queue() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     k.tap_tr("welcome.check_in");
     k.tap_tr("choose.walk_in");
     k.tap_tr("walkin.reason.sick");
@@ -115,7 +115,7 @@ fn idle_asks_then_wipes_what_was_typed_and_returns_to_welcome() {
     let config = Config {
         idle_timeout_secs: 10,
         idle_prompt_secs: 5,
-        ..Config::default()
+        ..without_forms()
     };
     let k = start_kiosk(config);
     k.tap_tr("welcome.check_in");
@@ -154,7 +154,7 @@ fn still_here_keeps_what_was_typed() {
     let config = Config {
         idle_timeout_secs: 10,
         idle_prompt_secs: 5,
-        ..Config::default()
+        ..without_forms()
     };
     let k = start_kiosk(config);
     k.tap_tr("welcome.check_in");
@@ -169,7 +169,7 @@ fn still_here_keeps_what_was_typed() {
 
 #[test]
 fn a_scanned_reminder_code_jumps_straight_to_confirmation() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     let code = checkin_kiosk::app::demo::people().thanh.code;
     for c in code.chars().chain(std::iter::once('\n')) {
         let window = k.window.window();
@@ -186,7 +186,7 @@ fn a_scanned_reminder_code_jumps_straight_to_confirmation() {
 
 #[test]
 fn scanner_garbage_gets_a_plain_message_and_changes_nothing() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     for c in "%%\u{e9}!?\n".chars() {
         k.window
             .window()
@@ -201,7 +201,7 @@ fn scanner_garbage_gets_a_plain_message_and_changes_nothing() {
 
 #[test]
 fn help_is_on_every_screen_and_raises_a_request() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     assert!(k.has_tr("nav.help"));
     k.tap_tr("welcome.check_in");
     k.tap_tr("choose.appointment");
@@ -216,7 +216,7 @@ fn help_is_on_every_screen_and_raises_a_request() {
 
 #[test]
 fn repeated_failed_look_ups_are_slowed_down_with_a_plain_message() {
-    let k = start_kiosk(Config::default());
+    let k = start_kiosk(without_forms());
     for _ in 0..3 {
         identify(&k, "NOBODY", "01011950");
         assert!(k.has_tr("desk.not_found.title"));
@@ -237,7 +237,7 @@ fn repeated_failed_look_ups_are_slowed_down_with_a_plain_message() {
 fn a_notice_on_the_welcome_screen_fades_at_idle_without_asking_anything() {
     let config = Config {
         idle_timeout_secs: 10,
-        ..Config::default()
+        ..without_forms()
     };
     let k = start_kiosk(config);
     for c in "??!!\n".chars() {

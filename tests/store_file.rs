@@ -36,7 +36,7 @@ fn a_failure_between_check_in_and_outbox_leaves_neither_row() {
     db.execute_batch("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'forced'); END;")
         .expect("trigger");
     assert!(
-        service.confirm(&view.appointment_id).is_err(),
+        service.confirm(&view.appointment_id, &[]).is_err(),
         "the forced failure must surface"
     );
     assert_eq!(
@@ -49,7 +49,7 @@ fn a_failure_between_check_in_and_outbox_leaves_neither_row() {
     // Nothing was half-done: with the fault gone the same patient checks in, ticket A-001.
     db.execute_batch("DROP TRIGGER fail_outbox;")
         .expect("drop trigger");
-    match service.confirm(&view.appointment_id).expect("confirm") {
+    match service.confirm(&view.appointment_id, &[]).expect("confirm") {
         ConfirmOutcome::CheckedIn(ticket) => assert_eq!(ticket.ticket, "A-001"),
         ConfirmOutcome::SeeDesk(r) => panic!("unexpected desk: {r:?}"),
     }

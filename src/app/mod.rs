@@ -2,14 +2,17 @@
 //! know nothing of Slint. Generic over a clock so tests choose the time.
 
 pub mod demo;
+mod forms;
 mod service;
 
 use std::cell::Cell;
 
 use chrono::NaiveDateTime;
 
+pub use forms::{FormCatalogue, FormProblem};
 pub use service::{
-    AppointmentView, CheckInService, ConfirmOutcome, Identification, ServiceConfig, Ticket,
+    AnsweredForm, AppointmentView, CheckInService, ConfirmOutcome, Identification, ServiceConfig,
+    Ticket,
 };
 
 use crate::domain::DomainError;
@@ -67,6 +70,9 @@ pub enum AppError {
     BadScan,
     #[error("too many failed look-ups in a row; next attempt accepted in {seconds} s")]
     SlowDown { seconds: u64 },
+    /// A form reached the check-in with a required answer missing or an invalid one.
+    #[error("the form {form} is not complete ({problems} problems)")]
+    FormIncomplete { form: String, problems: usize },
 }
 
 impl From<DomainError> for AppError {
@@ -86,6 +92,7 @@ impl AppError {
         match self {
             AppError::BadScan => "error.bad_scan",
             AppError::SlowDown { .. } => "error.slow_down",
+            AppError::FormIncomplete { .. } => "error.form_incomplete",
             AppError::Invalid(DomainError::BadScan) => "error.bad_scan",
             AppError::Invalid(DomainError::BadDate) => "error.bad_date",
             AppError::Invalid(DomainError::FutureDate) => "error.future_date",

@@ -1,18 +1,20 @@
 //! CheckInService: identify, confirm, walk in, ask for help. Every check-in is committed
 //! with its outbox row before the patient is told "done".
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 
-use super::{demo, AppError, Clock};
-use crate::config::Config;
+use super::{demo, AppError, Clock, FormCatalogue};
+use crate::config::{Config, FormsConfig};
+use crate::domain::questionnaire::{Answers, Questionnaire};
 use crate::domain::{
     arrival_decision, decide_match, estimate_wait, normalize_phone, parse_scan, typical_wait,
     Appointment, AppointmentStatus, ArrivalDecision, ArrivalWindow, CheckInKind, CheckInState,
     DeskReason, DomainError, MatchOutcome, WaitEstimate, WaitParams, WalkIn,
 };
-use crate::store::{NewCheckIn, Store};
+use crate::store::{NewCheckIn, NewResponse, Store};
 
 /// The part of the configuration the check-in rules use.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,6 +22,7 @@ pub struct ServiceConfig {
     pub arrival: ArrivalWindow,
     pub wait: WaitParams,
     pub qr_url_template: Option<String>,
+    pub forms: FormsConfig,
 }
 
 impl From<&Config> for ServiceConfig {
@@ -28,8 +31,16 @@ impl From<&Config> for ServiceConfig {
             arrival: c.arrival.clone(),
             wait: c.wait.clone(),
             qr_url_template: c.qr_url_template.clone(),
+            forms: c.forms.clone(),
         }
     }
+}
+
+/// One intake form as the patient completed it.
+#[derive(Clone, Debug)]
+pub struct AnsweredForm {
+    pub form: Arc<Questionnaire>,
+    pub answers: Answers,
 }
 
 /// What "Is this you?" shows: the minimum, never the birth date.
@@ -90,6 +101,7 @@ pub struct CheckInService<C: Clock> {
     store: Store,
     clock: C,
     config: ServiceConfig,
+    forms: FormCatalogue,
     /// Failed identifications since the last success, and when the latest one happened:
     /// repeated failures are slowed down (domain::retry_delay).
     failed_identifications: u32,
@@ -101,6 +113,7 @@ impl<C: Clock> CheckInService<C> {
         CheckInService {
             store,
             clock,
+            forms: FormCatalogue::load(&config.forms),
             config,
             failed_identifications: 0,
             last_failure_at: None,
@@ -121,7 +134,68 @@ impl<C: Clock> CheckInService<C> {
 
     /// Applies new settings from the next call on (staff saved them; no restart).
     pub fn set_config(&mut self, config: ServiceConfig) {
+        if config.forms != self.config.forms {
+            self.forms = FormCatalogue::load(&config.forms);
+        }
         self.config = config;
+    }
+
+    pub fn forms(&self) -> &FormCatalogue {
+        &self.forms
+    }
+
+    /// The forms to fill in before this appointment is checked in: none when the patient
+    /// will be sent to the desk anyway (or the appointment is gone).
+    pub fn forms_before_check_in(
+        &self,
+        appointment_id: &str,
+    ) -> Result<Vec<Arc<Questionnaire>>, AppError> {
+        let Some(appt) = self.store.appointment(appointment_id)? else {
+            return Ok(Vec::new());
+        };
+        if appt.status == AppointmentStatus::Cancelled
+            || arrival_decision(&appt, self.clock.now(), &self.config.arrival)
+                != ArrivalDecision::Welcome
+        {
+            return Ok(Vec::new());
+        }
+        Ok(self.forms.for_appointment_type(&appt.appointment_type))
+    }
+
+    pub fn forms_for_walk_in(&self) -> Vec<Arc<Questionnaire>> {
+        self.forms.for_walk_in()
+    }
+
+    /// Completed forms -> QuestionnaireResponses to store with the check-in. A form with a
+    /// missing or invalid answer is refused: the UI's pages check the same rules first.
+    fn responses(&self, answered: &[AnsweredForm]) -> Result<Vec<NewResponse>, AppError> {
+        let now = self.clock.now();
+        // FHIR wants the offset; the practice's local one at this moment (UTC if unknown).
+        let authored = chrono::Local
+            .from_local_datetime(&now)
+            .earliest()
+            .map(|t| t.fixed_offset())
+            .or_else(|| {
+                FixedOffset::east_opt(0).and_then(|z| z.from_local_datetime(&now).earliest())
+            })
+            .ok_or(AppError::Invalid(DomainError::BadDate))?;
+        answered
+            .iter()
+            .map(|a| {
+                let problems = a.form.validate_all(&a.answers);
+                if !problems.is_empty() {
+                    return Err(AppError::FormIncomplete {
+                        form: a.form.source_name().to_owned(),
+                        problems: problems.len(),
+                    });
+                }
+                Ok(NewResponse {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    questionnaire: a.form.canonical(),
+                    resource: a.form.response(&a.answers, &authored, None),
+                })
+            })
+            .collect()
     }
 
     /// The service date: today in the practice's local time.
@@ -228,7 +302,11 @@ impl<C: Clock> CheckInService<C> {
     /// "Yes, that's me". Outside the arrival window, or for a desk-only type, the patient is
     /// sent to the desk and the check-in is still recorded as needing the desk (with its
     /// outbox row) so staff see them. A repeat check-in writes nothing.
-    pub fn confirm(&mut self, appointment_id: &str) -> Result<ConfirmOutcome, AppError> {
+    pub fn confirm(
+        &mut self,
+        appointment_id: &str,
+        answered: &[AnsweredForm],
+    ) -> Result<ConfirmOutcome, AppError> {
         let appt = match self.store.appointment(appointment_id)? {
             Some(a) if a.status != AppointmentStatus::Cancelled => a,
             _ => {
@@ -251,7 +329,12 @@ impl<C: Clock> CheckInService<C> {
         let kind = CheckInKind::Appointment {
             appointment_id: appt.id.clone(),
         };
-        let (ticket, token) = self.commit(kind, state)?;
+        // Forms are only offered when the patient is welcome (forms_before_check_in).
+        let responses = match desk {
+            None => self.responses(answered)?,
+            Some(_) => Vec::new(),
+        };
+        let (ticket, token) = self.commit(kind, state, responses)?;
         if let Some(reason) = desk {
             return Ok(ConfirmOutcome::SeeDesk(reason));
         }
@@ -270,7 +353,11 @@ impl<C: Clock> CheckInService<C> {
     /// A patient without an appointment: a ticket in the walk-in queue. The UI has checked
     /// the entries already; the birth date and phone rules are applied again here so that
     /// nothing invalid reaches the server.
-    pub fn walk_in(&mut self, mut walk_in: WalkIn) -> Result<Ticket, AppError> {
+    pub fn walk_in(
+        &mut self,
+        mut walk_in: WalkIn,
+        answered: &[AnsweredForm],
+    ) -> Result<Ticket, AppError> {
         if walk_in.birth_date > self.today() {
             return Err(DomainError::FutureDate.into());
         }
@@ -278,7 +365,12 @@ impl<C: Clock> CheckInService<C> {
             Some(p) => normalize_phone(p)?,
             None => None,
         };
-        let (ticket, token) = self.commit(CheckInKind::WalkIn(walk_in), CheckInState::CheckedIn)?;
+        let responses = self.responses(answered)?;
+        let (ticket, token) = self.commit(
+            CheckInKind::WalkIn(walk_in),
+            CheckInState::CheckedIn,
+            responses,
+        )?;
         // Everyone checked in before this patient today (the queue has no "seen" yet).
         let ahead = self.store.walk_ins_waiting(self.today())?.saturating_sub(1);
         Ok(Ticket {
@@ -294,6 +386,7 @@ impl<C: Clock> CheckInService<C> {
         &mut self,
         kind: CheckInKind,
         state: CheckInState,
+        responses: Vec<NewResponse>,
     ) -> Result<(String, String), AppError> {
         let started = Instant::now();
         let new = NewCheckIn {
@@ -303,7 +396,7 @@ impl<C: Clock> CheckInService<C> {
             state,
             // 122 random bits: unguessable, and says nothing about the patient.
             qr_token: uuid::Uuid::new_v4().simple().to_string(),
-            responses: Vec::new(),
+            responses,
         };
         let committed = self.store.commit_check_in(&new)?;
         tracing::info!(
@@ -311,6 +404,7 @@ impl<C: Clock> CheckInService<C> {
             outbox = %committed.outbox_id,
             ticket = %committed.ticket,
             needs_desk = state.desk_reason().map(|r| r.as_str()),
+            forms = new.responses.len(),
             micros = micros_since(started),
             "check-in committed with its outbox row"
         );
@@ -379,6 +473,7 @@ mod tests {
             },
             wait: WaitParams::default(),
             qr_url_template: Some("https://q.example/t/{token}".into()),
+            forms: FormsConfig::default(),
         }
     }
 
@@ -387,6 +482,15 @@ mod tests {
         let mut s = CheckInService::new(store, FixedClock::new(now()), config());
         assert!(s.seed_demo().unwrap() >= 45);
         s
+    }
+
+    fn found_in(s: &CheckInService<FixedClock>, family: &str, born: NaiveDate) -> String {
+        let view = s
+            .store()
+            .find_candidates(now().date(), family, born)
+            .unwrap();
+        assert_eq!(view.len(), 1);
+        view[0].id.clone()
     }
 
     fn found(id: Identification) -> AppointmentView {
@@ -508,10 +612,89 @@ mod tests {
         );
         assert_eq!(s.identify_by_scan(&cancelled.code).unwrap(), not_found());
         assert_eq!(
-            s.confirm(&cancelled.id).unwrap(),
+            s.confirm(&cancelled.id, &[]).unwrap(),
             ConfirmOutcome::SeeDesk(DeskReason::NotFound)
         );
         assert_eq!(s.store().check_in_count().unwrap(), 0);
+    }
+
+    fn phq2(answers: &[(&str, &str)]) -> AnsweredForm {
+        use crate::domain::questionnaire::{Answer, AnswerCode};
+        let form = FormCatalogue::load(&FormsConfig::default())
+            .forms()
+            .iter()
+            .find(|q| q.source_name() == "phq2-screening.json")
+            .cloned()
+            .unwrap();
+        let mut a = Answers::new();
+        for (link, code) in answers {
+            a.set(
+                *link,
+                Answer::Choice(vec![AnswerCode::Coding {
+                    system: Some(
+                        "https://checkin-kiosk.example.org/fhir/CodeSystem/phq-frequency".into(),
+                    ),
+                    code: (*code).into(),
+                }]),
+            );
+        }
+        AnsweredForm { form, answers: a }
+    }
+
+    #[test]
+    fn forms_are_offered_only_to_patients_who_are_welcome() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = service(dir.path());
+        let maria = found_in(&s, "munoz", demo::people().maria.birth_date);
+        let appt = s.store().appointment(&maria).unwrap().unwrap();
+        let forms = s.forms_before_check_in(&maria).unwrap();
+        assert_eq!(
+            forms.len(),
+            s.forms().for_appointment_type(&appt.appointment_type).len()
+        );
+        assert!(!forms.is_empty(), "the demo maps every bookable type");
+        let procedure = demo::demo_roster(now())
+            .into_iter()
+            .find(|a| a.appointment_type == "procedure")
+            .unwrap();
+        assert!(s.forms_before_check_in(&procedure.id).unwrap().is_empty());
+        assert!(s.forms_before_check_in("no-such-id").unwrap().is_empty());
+        assert_eq!(s.forms_for_walk_in().len(), 1);
+    }
+
+    #[test]
+    fn answers_are_committed_with_the_check_in_and_an_incomplete_form_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let maria = found_in(&s, "munoz", demo::people().maria.birth_date);
+        let err = s.confirm(&maria, &[phq2(&[("phq2-1", "1")])]).unwrap_err();
+        assert!(
+            matches!(err, AppError::FormIncomplete { problems: 1, .. }),
+            "{err:?}"
+        );
+        assert_eq!(err.message_key(), "error.form_incomplete");
+        assert_eq!(s.store().check_in_count().unwrap(), 0, "nothing written");
+
+        let done = phq2(&[("phq2-1", "1"), ("phq2-2", "0")]);
+        ticket(s.confirm(&maria, &[done]).unwrap());
+        let id = s.store().check_in_summaries(now().date()).unwrap()[0]
+            .id
+            .clone();
+        let stored = s.store().questionnaire_responses(&id).unwrap();
+        assert_eq!(stored.len(), 1);
+        let r = &stored[0].resource;
+        assert_eq!(
+            r["questionnaire"],
+            "https://checkin-kiosk.example.org/fhir/Questionnaire/phq2-screening|2026-01"
+        );
+        assert_eq!(stored[0].questionnaire, r["questionnaire"]);
+        let authored = r["authored"].as_str().unwrap();
+        assert!(authored.starts_with("2026-11-23T10:07:00"), "{authored}");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(authored).is_ok(),
+            "authored carries an offset: {authored}"
+        );
+        assert_eq!(r["item"].as_array().unwrap().len(), 2);
     }
 
     #[test]
@@ -522,7 +705,7 @@ mod tests {
             s.identify("munoz", demo::people().maria.birth_date)
                 .unwrap(),
         );
-        let t = ticket(s.confirm(&maria.appointment_id).unwrap());
+        let t = ticket(s.confirm(&maria.appointment_id, &[]).unwrap());
         assert_eq!(t.ticket, "A-001");
         assert_eq!(t.ahead, 2, "two patients of Dr. Romero are already waiting");
         assert!(t.wait.max_minutes > t.wait.min_minutes);
@@ -541,7 +724,7 @@ mod tests {
 
         // A second "yes" (double tap, or coming back) writes nothing more.
         assert_eq!(
-            s.confirm(&maria.appointment_id).unwrap(),
+            s.confirm(&maria.appointment_id, &[]).unwrap(),
             ConfirmOutcome::SeeDesk(DeskReason::AlreadyCheckedIn)
         );
         assert_eq!(s.store().check_in_count().unwrap(), 1);
@@ -551,7 +734,7 @@ mod tests {
             s.identify("garcia", demo::people().ana_garcia.birth_date)
                 .unwrap(),
         );
-        let t2 = ticket(s.confirm(&ana.appointment_id).unwrap());
+        let t2 = ticket(s.confirm(&ana.appointment_id, &[]).unwrap());
         assert_eq!(t2.ticket, "A-002");
         assert_eq!(
             t2.ahead, 2,
@@ -567,7 +750,7 @@ mod tests {
             qr_url_template: None,
             ..config()
         });
-        let t = s.walk_in(walk_in()).unwrap();
+        let t = s.walk_in(walk_in(), &[]).unwrap();
         assert_eq!(t.follow_url, None);
     }
 
@@ -581,7 +764,7 @@ mod tests {
             .find(|a| a.start > now() + Duration::hours(2) && a.status == AppointmentStatus::Booked)
             .unwrap();
         assert_eq!(
-            s.confirm(&later.id).unwrap(),
+            s.confirm(&later.id, &[]).unwrap(),
             ConfirmOutcome::SeeDesk(DeskReason::TooEarly)
         );
         let procedure = roster
@@ -589,13 +772,13 @@ mod tests {
             .find(|a| a.appointment_type == "procedure")
             .unwrap();
         assert_eq!(
-            s.confirm(&procedure.id).unwrap(),
+            s.confirm(&procedure.id, &[]).unwrap(),
             ConfirmOutcome::SeeDesk(DeskReason::DeskOnly)
         );
         let thanh = found(s.identify_by_scan(demo::people().thanh.code).unwrap());
         s.clock().advance(Duration::hours(2));
         assert_eq!(
-            s.confirm(&thanh.appointment_id).unwrap(),
+            s.confirm(&thanh.appointment_id, &[]).unwrap(),
             ConfirmOutcome::SeeDesk(DeskReason::TooLate)
         );
 
@@ -618,16 +801,16 @@ mod tests {
         // Desk-only with the type no longer listed: welcome.
         s.set_config(ServiceConfig::default());
         s.clock().set(procedure.start);
-        ticket(s.confirm(&procedure.id).unwrap());
+        ticket(s.confirm(&procedure.id, &[]).unwrap());
     }
 
     #[test]
     fn walk_ins_queue_up_and_the_wait_grows() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = service(dir.path());
-        let first = s.walk_in(walk_in()).unwrap();
-        let second = s.walk_in(walk_in()).unwrap();
-        let third = s.walk_in(walk_in()).unwrap();
+        let first = s.walk_in(walk_in(), &[]).unwrap();
+        let second = s.walk_in(walk_in(), &[]).unwrap();
+        let third = s.walk_in(walk_in(), &[]).unwrap();
         assert_eq!(
             (
                 first.ticket.as_str(),
@@ -651,12 +834,12 @@ mod tests {
         let mut w = walk_in();
         w.birth_date = now().date() + Duration::days(1);
         assert!(matches!(
-            s.walk_in(w),
+            s.walk_in(w, &[]),
             Err(AppError::Invalid(DomainError::FutureDate))
         ));
         let mut w = walk_in();
         w.phone = Some("12".into());
-        let err = s.walk_in(w).unwrap_err();
+        let err = s.walk_in(w, &[]).unwrap_err();
         assert_eq!(err.message_key(), "error.bad_phone");
         assert_eq!(s.store().check_in_count().unwrap(), 0);
     }
@@ -690,9 +873,9 @@ mod tests {
         let p = demo::people();
         let typical_before = s.typical_wait_minutes().unwrap();
         let jose = found(s.identify("garcia", p.jose_garcia.birth_date).unwrap());
-        let first = ticket(s.confirm(&jose.appointment_id).unwrap());
+        let first = ticket(s.confirm(&jose.appointment_id, &[]).unwrap());
         let thanh = found(s.identify("nguyen", p.thanh.birth_date).unwrap());
-        let second = ticket(s.confirm(&thanh.appointment_id).unwrap());
+        let second = ticket(s.confirm(&thanh.appointment_id, &[]).unwrap());
         assert_eq!(second.ahead, first.ahead + 1, "José is ahead of Thanh");
         assert!(second.wait.max_minutes > first.wait.max_minutes);
         assert!(s.typical_wait_minutes().unwrap() >= typical_before);
@@ -722,13 +905,16 @@ mod tests {
         )
         .unwrap();
         let sqlite_failure = s
-            .walk_in(WalkIn {
-                given_name: p.maria.given_name.into(),
-                family_name: p.maria.family_name.into(),
-                birth_date: p.maria.birth_date,
-                phone: Some("5550142999".into()),
-                reason: "injury".into(),
-            })
+            .walk_in(
+                WalkIn {
+                    given_name: p.maria.given_name.into(),
+                    family_name: p.maria.family_name.into(),
+                    birth_date: p.maria.birth_date,
+                    phone: Some("5550142999".into()),
+                    reason: "injury".into(),
+                },
+                &[],
+            )
             .unwrap_err();
         assert_eq!(sqlite_failure.message_key(), "error.store");
 

@@ -12,15 +12,17 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
-use crate::app::{CheckInService, Clock, ConfirmOutcome, Identification};
+use crate::app::{AnsweredForm, AppError, CheckInService, Clock, ConfirmOutcome, Identification};
 use crate::domain::{normalize_phone, parse_birth_date, DeskReason, WalkIn};
+use crate::ui::form_run::{Advance, FormRun};
+use crate::ui::form_view::show_form;
 use crate::ui::i18n::{self, date_order, tr, tr_count, tr_with};
 use crate::ui::qr::qr_image;
-use crate::ui::session::{push_name_char, push_phone_char, Path, Session, Step};
+use crate::ui::session::{push_name_char, push_phone_char, DateInput, Path, Session, Step};
 use crate::{
-    ChooseAdapter, ConfirmAdapter, DateEntryAdapter, DateSegment, DeskAdapter, DoneAdapter, KeyRow,
-    Kiosk, LanguageOption, MainWindow, Nav, Page, ReasonAdapter, TextEntryAdapter, Theme, Tr,
-    WelcomeAdapter,
+    ChooseAdapter, ConfirmAdapter, DateEntryAdapter, DateSegment, DeskAdapter, DoneAdapter,
+    FormAdapter, KeyRow, Kiosk, LanguageOption, MainWindow, Nav, Page, ReasonAdapter,
+    TextEntryAdapter, Theme, Tr, WelcomeAdapter,
 };
 
 /// What the patient screens need from the configuration.
@@ -133,6 +135,24 @@ fn bind_callbacks<C: Clock + 'static>(
     on!(DateEntryAdapter, on_next, |c| c.next());
     on!(ConfirmAdapter, on_yes, |c| c.confirm());
     on!(ConfirmAdapter, on_no, |c| c.show_desk(DeskReason::NotFound));
+    on!(FormAdapter, on_choose, |c, link, index| c
+        .form_choose(&link, index));
+    on!(FormAdapter, on_edit, |c, link| c.form_edit(&link));
+    on!(FormAdapter, on_key, |c, text| c.type_text(&text));
+    on!(FormAdapter, on_backspace, |c| c.backspace());
+    on!(FormAdapter, on_select_date_field, |c, index| c
+        .select_date_field(index));
+    on!(FormAdapter, on_done_editing, |c| c.form_done_editing());
+    on!(FormAdapter, on_next, |c| c.form_next());
+    on!(FormAdapter, on_change, |c, form, link| c
+        .form_change(form, &link));
+    on!(FormAdapter, on_submit, |c| c.submit_forms());
+    on!(FormAdapter, on_sign_start, |c, link, x, y, w, h| c
+        .form_sign_start(&link, x, y, w, h));
+    on!(FormAdapter, on_sign_move, |c, x, y| c.form_sign_move(x, y));
+    on!(FormAdapter, on_sign_end, |c| c.form_sign_end());
+    on!(FormAdapter, on_sign_clear, |c, link| c
+        .form_sign_clear(&link));
     on!(DeskAdapter, on_ok, |c| c.start_over());
     on!(DoneAdapter, on_finish, |c| c.start_over());
     on!(Nav, on_start_over, |c| c.start_over());
@@ -217,6 +237,10 @@ impl<C: Clock + 'static> Controller<C> {
     pub fn type_text(&mut self, text: &str) {
         self.session.error_key = None;
         let lang = self.session.language.clone();
+        if let (Step::Form, Some(run)) = (self.session.step, self.session.forms.as_mut()) {
+            run.type_text(text, &lang);
+            return;
+        }
         for c in text.chars() {
             match self.session.step {
                 Step::GivenName => push_name_char(&mut self.session.given_name, c),
@@ -231,6 +255,10 @@ impl<C: Clock + 'static> Controller<C> {
     pub fn backspace(&mut self) {
         self.session.error_key = None;
         let lang = self.session.language.clone();
+        if let (Step::Form, Some(run)) = (self.session.step, self.session.forms.as_mut()) {
+            run.backspace(&lang);
+            return;
+        }
         match self.session.step {
             Step::GivenName => drop(self.session.given_name.pop()),
             Step::FamilyName => drop(self.session.family_name.pop()),
@@ -241,8 +269,12 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     pub fn select_date_field(&mut self, index: i32) {
-        if let Ok(index) = usize::try_from(index) {
-            self.session.birth.select(index);
+        let Ok(index) = usize::try_from(index) else {
+            return;
+        };
+        match (self.session.step, self.session.forms.as_mut()) {
+            (Step::Form, Some(run)) => run.select_date_field(index),
+            _ => self.session.birth.select(index),
         }
     }
 
@@ -315,19 +347,36 @@ impl<C: Clock + 'static> Controller<C> {
         else {
             return;
         };
-        match self.service.confirm(&id) {
+        // Forms come first for a patient who is welcome; the answers so far are kept when
+        // the patient went Back to this page.
+        if self.session.forms.is_none() {
+            match self.service.forms_before_check_in(&id) {
+                Ok(forms) => self.session.forms = FormRun::new(forms),
+                Err(e) => return self.show_error(&e),
+            }
+        }
+        if self.session.forms.is_some() {
+            self.go_to(Step::Form);
+            return;
+        }
+        self.commit_appointment(&id, &[]);
+    }
+
+    fn commit_appointment(&mut self, id: &str, answered: &[AnsweredForm]) {
+        match self.service.confirm(id, answered) {
             Ok(ConfirmOutcome::CheckedIn(ticket)) => self.show_ticket(ticket),
             Ok(ConfirmOutcome::SeeDesk(reason)) => self.show_desk(reason),
             Err(e) => self.show_error(&e),
         }
     }
 
-    fn submit_walk_in(&mut self) {
+    /// The walk-in's entries, checked; None (with the problem shown) when one needs a fix.
+    fn walk_in_entries(&mut self) -> Option<WalkIn> {
         let phone = match normalize_phone(&self.session.phone) {
             Ok(p) => p,
             Err(e) => {
-                self.session.error_key = Some(crate::app::AppError::from(e).message_key());
-                return;
+                self.session.error_key = Some(AppError::from(e).message_key());
+                return None;
             }
         };
         let today = self.service.today();
@@ -343,18 +392,133 @@ impl<C: Clock + 'static> Controller<C> {
             } else {
                 Step::Reason
             });
-            return;
+            return None;
         };
-        let walk_in = WalkIn {
+        Some(WalkIn {
             given_name: self.session.given_name.trim().to_owned(),
             family_name: self.session.family_name.trim().to_owned(),
             birth_date,
             phone,
             reason,
+        })
+    }
+
+    fn submit_walk_in(&mut self) {
+        if self.walk_in_entries().is_none() {
+            return;
+        }
+        if self.session.forms.is_none() {
+            self.session.forms = FormRun::new(self.service.forms_for_walk_in());
+        }
+        if self.session.forms.is_some() {
+            self.go_to(Step::Form);
+            return;
+        }
+        self.commit_walk_in(&[]);
+    }
+
+    fn commit_walk_in(&mut self, answered: &[AnsweredForm]) {
+        let Some(walk_in) = self.walk_in_entries() else {
+            return;
         };
-        match self.service.walk_in(walk_in) {
+        match self.service.walk_in(walk_in, answered) {
             Ok(ticket) => self.show_ticket(ticket),
             Err(e) => self.show_error(&e),
+        }
+    }
+
+    // ----- intake forms --------------------------------------------------------------
+
+    fn form_run(&mut self) -> Option<&mut FormRun> {
+        match self.session.step {
+            Step::Form => self.session.forms.as_mut(),
+            _ => None,
+        }
+    }
+
+    pub fn form_choose(&mut self, link_id: &str, index: i32) {
+        if let (Some(run), Ok(index)) = (self.form_run(), usize::try_from(index)) {
+            run.choose(link_id, index);
+        }
+    }
+
+    pub fn form_edit(&mut self, link_id: &str) {
+        let lang = self.session.language.clone();
+        if let Some(run) = self.form_run() {
+            run.edit(link_id, &lang);
+        }
+    }
+
+    pub fn form_done_editing(&mut self) {
+        if let Some(run) = self.form_run() {
+            run.finish_editing();
+        }
+    }
+
+    pub fn form_next(&mut self) {
+        if let Some(run) = self.form_run() {
+            if run.editor.is_some() {
+                run.finish_editing();
+            }
+            if run.advance() == Advance::Stay {
+                tracing::info!(problems = run.problems.len(), "form page needs answers");
+            }
+        }
+    }
+
+    pub fn form_change(&mut self, form: i32, link_id: &str) {
+        if let (Some(run), Ok(form)) = (self.form_run(), usize::try_from(form)) {
+            run.change(form, link_id);
+        }
+    }
+
+    pub fn form_sign_start(&mut self, link_id: &str, x: f32, y: f32, width: f32, height: f32) {
+        if let Some(run) = self.form_run() {
+            run.sign_start(link_id, x, y, width, height);
+        }
+    }
+
+    pub fn form_sign_move(&mut self, x: f32, y: f32) {
+        if let Some(run) = self.form_run() {
+            run.sign_move(x, y);
+        }
+    }
+
+    pub fn form_sign_end(&mut self) {
+        if let Some(run) = self.form_run() {
+            run.sign_end();
+        }
+    }
+
+    pub fn form_sign_clear(&mut self, link_id: &str) {
+        if let Some(run) = self.form_run() {
+            run.sign_clear(link_id);
+        }
+    }
+
+    /// "Check in" on the review page: the check-in and its answers, in one transaction.
+    pub fn submit_forms(&mut self) {
+        let Some(run) = self.form_run() else {
+            return;
+        };
+        let answered = match run.completed() {
+            Ok(answered) => answered,
+            Err((form, problems)) => {
+                run.show_problems(form, problems);
+                return;
+            }
+        };
+        match self.session.path {
+            Some(Path::WalkIn) => self.commit_walk_in(&answered),
+            _ => match self
+                .session
+                .found
+                .as_ref()
+                .map(|f| f.appointment_id.clone())
+            {
+                Some(id) => self.commit_appointment(&id, &answered),
+                None => self.show_desk(DeskReason::NotFound),
+            },
         }
     }
 
@@ -389,6 +553,11 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     pub fn back(&mut self) {
+        if let Some(run) = self.form_run() {
+            if run.back() {
+                return;
+            }
+        }
         if let Some(step) = self.session.previous_step() {
             self.go_to(step);
         }
@@ -492,6 +661,9 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     fn current_field(&self) -> Option<&str> {
+        if let (Step::Form, Some(run)) = (self.session.step, self.session.forms.as_ref()) {
+            return run.editor.as_ref().map(|e| e.text.as_str());
+        }
         match self.session.step {
             Step::GivenName => Some(&self.session.given_name),
             Step::FamilyName => Some(&self.session.family_name),
@@ -508,6 +680,11 @@ impl<C: Clock + 'static> Controller<C> {
             Step::GivenName => self.session.given_name = before,
             Step::FamilyName => self.session.family_name = before,
             Step::Phone => self.session.phone = before,
+            Step::Form => {
+                if let Some(editor) = self.session.forms.as_mut().and_then(|r| r.editor.as_mut()) {
+                    editor.text = before;
+                }
+            }
             _ => {}
         }
     }
@@ -538,6 +715,11 @@ impl<C: Clock + 'static> Controller<C> {
         match self.session.step {
             Step::Welcome => self.go_to(Step::Choose),
             Step::Confirm => self.confirm(),
+            Step::Form => match self.session.forms.as_ref() {
+                Some(run) if run.editor.is_some() => self.form_done_editing(),
+                Some(run) if run.reviewing => self.submit_forms(),
+                _ => self.form_next(),
+            },
             Step::Desk | Step::Done => self.start_over(),
             Step::GivenName | Step::FamilyName | Step::BirthDate | Step::Phone => self.next(),
             Step::Choose | Step::Reason => {}
@@ -633,18 +815,24 @@ impl<C: Clock + 'static> Controller<C> {
 
         let nav = window.global::<Nav>();
         nav.set_page(page_of(s.step));
-        nav.set_progress(
-            s.progress()
-                .map(|(n, m)| {
-                    tr_with(
-                        &lang,
-                        "nav.progress",
-                        &[("step", n.to_string()), ("steps", m.to_string())],
-                    )
-                })
-                .unwrap_or_default()
-                .into(),
-        );
+        let form_progress = match (s.step, s.forms.as_ref()) {
+            (Step::Form, Some(run)) if !run.reviewing => Some(run.progress()),
+            _ => None,
+        };
+        let progress = match (form_progress, s.progress()) {
+            (Some((n, m)), _) => tr_with(
+                &lang,
+                "form.progress",
+                &[("page", n.to_string()), ("pages", m.to_string())],
+            ),
+            (None, Some((n, m))) => tr_with(
+                &lang,
+                "nav.progress",
+                &[("step", n.to_string()), ("steps", m.to_string())],
+            ),
+            (None, None) => String::new(),
+        };
+        nav.set_progress(progress.into());
         nav.set_can_go_back(s.previous_step().is_some());
         nav.set_help_visible(s.help_visible);
         nav.set_language_picker_visible(s.language_picker_visible);
@@ -658,6 +846,11 @@ impl<C: Clock + 'static> Controller<C> {
 
         self.show_entry(&window, &lang);
         self.show_results(&window, &lang);
+        if let (Step::Form, Some(run)) = (s.step, s.forms.as_ref()) {
+            let rows = form_keyboard_rows(&lang);
+            let compact = rows.iter().skip(1).cloned().collect();
+            show_form(&window, run, &lang, rows, compact);
+        }
     }
 
     fn show_entry(&self, window: &MainWindow, lang: &str) {
@@ -688,18 +881,7 @@ impl<C: Clock + 'static> Controller<C> {
         text.set_rows(model(keyboard_rows(lang)));
 
         let date = window.global::<DateEntryAdapter>();
-        let segments = date_order(lang)
-            .iter()
-            .enumerate()
-            .map(|(i, f)| DateSegment {
-                label_key: f.label_key().into(),
-                text: s.birth.field(*f).into(),
-                placeholder: tr(lang, f.placeholder_key()).into(),
-                active: i == s.birth.active,
-                wide: f.max_digits() > 2,
-            })
-            .collect();
-        date.set_segments(model(segments));
+        date.set_segments(model(date_segments(&s.birth, lang)));
         date.set_summary(
             s.birth
                 .calendar_date()
@@ -794,7 +976,22 @@ fn secs(d: Duration) -> u32 {
     u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
 }
 
-fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+/// The day, month and year fields of a date keypad, in the language's order.
+pub(super) fn date_segments(input: &DateInput, lang: &str) -> Vec<DateSegment> {
+    date_order(lang)
+        .iter()
+        .enumerate()
+        .map(|(i, f)| DateSegment {
+            label_key: f.label_key().into(),
+            text: input.field(*f).into(),
+            placeholder: tr(lang, f.placeholder_key()).into(),
+            active: i == input.active,
+            wide: f.max_digits() > 2,
+        })
+        .collect()
+}
+
+pub(super) fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
 }
 
@@ -806,6 +1003,7 @@ fn page_of(step: Step) -> Page {
         Step::GivenName | Step::FamilyName | Step::Phone => Page::TextEntry,
         Step::BirthDate => Page::DateEntry,
         Step::Confirm => Page::Confirm,
+        Step::Form => Page::Form,
         Step::Desk => Page::Desk,
         Step::Done => Page::Done,
     }
@@ -823,11 +1021,25 @@ fn desk_reason_key(reason: Option<DeskReason>) -> &'static str {
 }
 
 /// Letter rows of the on-screen keyboard for a language.
+/// Free-text answers need digits and a little punctuation besides the letters. The digits
+/// come first so a small screen can leave them out.
+fn form_keyboard_rows(lang: &str) -> Vec<KeyRow> {
+    let rows: [&str; 4] = match lang {
+        "es" => ["1234567890", "QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM,.-"],
+        _ => ["1234567890", "QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM,.-"],
+    };
+    key_rows(&rows)
+}
+
 fn keyboard_rows(lang: &str) -> Vec<KeyRow> {
     let rows: [&str; 3] = match lang {
         "es" => ["QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM'-"],
         _ => ["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM'-"],
     };
+    key_rows(&rows)
+}
+
+fn key_rows(rows: &[&str]) -> Vec<KeyRow> {
     rows.iter()
         .map(|row| KeyRow {
             keys: model(

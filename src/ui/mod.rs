@@ -2,9 +2,12 @@
 //! bridge, QR images and offscreen rendering. Slint types stop here.
 
 pub mod controller;
+pub mod form_run;
+mod form_view;
 pub mod i18n;
 pub mod qr;
 pub mod render;
 pub mod session;
+pub mod signature;
 
 pub use controller::{connect, Controller, UiSettings};

@@ -45,6 +45,16 @@ pub enum Scene {
     Help,
     Language,
     Idle,
+    FormChoices,
+    FormMissing,
+    FormSingle,
+    FormYesNo,
+    FormKeyboard,
+    FormDate,
+    FormDecimal,
+    FormOpenChoice,
+    FormSignature,
+    FormReview,
 }
 
 impl Scene {
@@ -62,6 +72,16 @@ impl Scene {
         Scene::Help,
         Scene::Language,
         Scene::Idle,
+        Scene::FormChoices,
+        Scene::FormMissing,
+        Scene::FormSingle,
+        Scene::FormYesNo,
+        Scene::FormKeyboard,
+        Scene::FormDate,
+        Scene::FormDecimal,
+        Scene::FormOpenChoice,
+        Scene::FormSignature,
+        Scene::FormReview,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,6 +99,16 @@ impl Scene {
             Scene::Help => "help",
             Scene::Language => "language",
             Scene::Idle => "idle",
+            Scene::FormChoices => "form-choices",
+            Scene::FormMissing => "form-missing",
+            Scene::FormSingle => "form-single",
+            Scene::FormYesNo => "form-yes-no",
+            Scene::FormKeyboard => "form-keyboard",
+            Scene::FormDate => "form-date",
+            Scene::FormDecimal => "form-decimal",
+            Scene::FormOpenChoice => "form-open-choice",
+            Scene::FormSignature => "form-signature",
+            Scene::FormReview => "form-review",
         }
     }
 
@@ -189,6 +219,133 @@ fn save_png(
     image.save(path).map_err(|e| write_err(e.to_string()))
 }
 
+/// The intake form scenes, on the demo forms of María's visit (general intake, then the
+/// privacy acknowledgement).
+fn drive_form_scene<C: crate::app::Clock + 'static>(c: &mut Controller<C>, scene: Scene) {
+    match scene {
+        Scene::FormChoices => {
+            c.form_choose("reason", 0);
+            c.form_choose("reason", 6);
+            c.form_edit("reason-other");
+            c.type_text("Form for school");
+            c.form_done_editing();
+        }
+        Scene::FormMissing => c.form_next(),
+        Scene::FormSingle => {
+            answer_forms_until(c, Some("age-group"));
+            c.form_choose("sex-at-birth", 0);
+            c.form_choose("age-group", 1);
+        }
+        Scene::FormYesNo => {
+            answer_forms_until(c, Some("has-allergies"));
+            c.form_choose("has-allergies", 0);
+        }
+        Scene::FormKeyboard => {
+            answer_forms_until(c, Some("has-allergies"));
+            c.form_choose("has-allergies", 0);
+            c.form_edit("allergy-list");
+            c.type_text("PENICILLIN - HIVES");
+        }
+        Scene::FormDate => {
+            answer_forms_until(c, Some("symptoms-since"));
+            c.form_edit("symptoms-since");
+            for digit in ["1", "1", "2"] {
+                c.type_text(digit);
+            }
+        }
+        Scene::FormDecimal => {
+            answer_forms_until(c, Some("weight"));
+            c.form_edit("weight");
+            c.type_text("72.5");
+        }
+        Scene::FormOpenChoice => {
+            answer_forms_until(c, Some("pharmacy"));
+            c.form_edit("pharmacy");
+            c.type_text("ELM STREET DRUGS");
+            c.form_done_editing();
+        }
+        Scene::FormSignature => {
+            answer_forms_until(c, Some("signature"));
+            sign(c, "signature");
+        }
+        Scene::FormReview => answer_forms_until(c, None),
+        _ => {}
+    }
+}
+
+/// Answers each page the way a patient might and goes on, until the page with `link_id`
+/// shows (or, with None, until the review).
+fn answer_forms_until<C: crate::app::Clock + 'static>(
+    c: &mut Controller<C>,
+    link_id: Option<&str>,
+) {
+    use crate::domain::questionnaire::ItemType;
+    for _ in 0..40 {
+        let Some(run) = c.session().forms.as_ref() else {
+            return;
+        };
+        if run.reviewing {
+            return;
+        }
+        let items: Vec<(String, ItemType, bool)> = run
+            .items_on_page()
+            .iter()
+            .map(|i| {
+                (
+                    i.link_id.clone(),
+                    i.item_type,
+                    run.answers().is_some_and(|a| a.get(&i.link_id).is_some()),
+                )
+            })
+            .collect();
+        if link_id.is_some_and(|want| items.iter().any(|(id, ..)| id == want)) {
+            return;
+        }
+        for (id, kind, answered) in items {
+            if answered {
+                continue;
+            }
+            match kind {
+                ItemType::Boolean => c.form_choose(&id, 1),
+                ItemType::Choice => c.form_choose(&id, 1),
+                ItemType::OpenChoice => c.form_choose(&id, 0),
+                ItemType::String | ItemType::Text => {
+                    c.form_edit(&id);
+                    c.type_text("Sore throat since Monday");
+                    c.form_done_editing();
+                }
+                ItemType::Integer => {
+                    c.form_edit(&id);
+                    c.type_text("3");
+                    c.form_done_editing();
+                }
+                ItemType::Attachment => sign(c, &id),
+                _ => {}
+            }
+        }
+        c.form_next();
+    }
+}
+
+/// A signature drawn the way a finger would: two strokes across the pad.
+fn sign<C: crate::app::Clock + 'static>(c: &mut Controller<C>, link_id: &str) {
+    let (w, h) = (900.0, 240.0);
+    c.form_sign_start(link_id, 60.0, 160.0, w, h);
+    for i in 0..=60 {
+        let t = i as f32 / 60.0;
+        let x = 60.0 + t * 420.0;
+        let y = 160.0 - (t * 12.0).sin() * 55.0 * (1.0 - t * 0.5);
+        c.form_sign_move(x, y);
+    }
+    c.form_sign_end();
+    c.form_sign_start(link_id, 500.0, 120.0, w, h);
+    for i in 0..=30 {
+        let t = i as f32 / 30.0;
+        c.form_sign_move(500.0 + t * 260.0, 120.0 + (t * 6.0).cos() * 30.0 + t * 30.0);
+    }
+    c.form_sign_end();
+}
+
 /// Walks the controller into the scene, as a patient would, using the demo practice.
 pub fn drive_scene<C: crate::app::Clock + 'static>(
     controller: &Rc<RefCell<Controller<C>>>,
@@ -254,10 +411,30 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
             c.next();
             if scene == Scene::Done {
                 c.confirm();
+                answer_forms_until(&mut c, None);
+                c.submit_forms();
             }
             if scene == Scene::Idle {
                 c.show_idle_prompt();
             }
+        }
+        Scene::FormChoices
+        | Scene::FormMissing
+        | Scene::FormSingle
+        | Scene::FormYesNo
+        | Scene::FormKeyboard
+        | Scene::FormDate
+        | Scene::FormDecimal
+        | Scene::FormOpenChoice
+        | Scene::FormSignature
+        | Scene::FormReview => {
+            c.start_path(Path::Appointment);
+            type_name(&mut c, maria.family_name);
+            c.next();
+            type_birth(&mut c, maria.birth_date);
+            c.next();
+            c.confirm();
+            drive_form_scene(&mut c, scene);
         }
         Scene::Desk => c.show_desk(DeskReason::NotFound),
         Scene::WalkInReason => c.start_path(Path::WalkIn),

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::app::{AppointmentView, Ticket};
 use crate::domain::DeskReason;
+use crate::ui::form_run::FormRun;
 use crate::ui::i18n::{date_order, DateField};
 
 /// The two ways through the kiosk.
@@ -25,6 +26,8 @@ pub enum Step {
     BirthDate,
     Phone,
     Confirm,
+    /// The intake forms, after Confirm (appointments) or Phone (walk-ins).
+    Form,
     Desk,
     Done,
 }
@@ -208,6 +211,8 @@ pub struct Session {
     pub found: Option<AppointmentView>,
     pub desk_reason: Option<DeskReason>,
     pub ticket: Option<Ticket>,
+    /// The intake forms once they have started (kept when Back leaves them, so answers stay).
+    pub forms: Option<FormRun>,
     /// A translation key for the problem shown on the current page.
     pub error_key: Option<&'static str>,
     /// A translation key for a short notice on the welcome screen (e.g. an unreadable scan).
@@ -240,6 +245,7 @@ impl Session {
             found: None,
             desk_reason: None,
             ticket: None,
+            forms: None,
             error_key: None,
             notice_key: None,
             help_visible: false,
@@ -273,6 +279,11 @@ impl Session {
         match self.step {
             Step::Choose => Some(Step::Welcome),
             Step::Confirm | Step::Desk | Step::Done | Step::Welcome => None,
+            // Back from the first form page: the step that led here.
+            Step::Form => match self.path {
+                Some(Path::WalkIn) => Some(Step::Phone),
+                _ => Some(Step::Confirm),
+            },
             step => {
                 let steps = self.path?.steps();
                 let index = steps.iter().position(|s| *s == step)?;

@@ -30,6 +30,14 @@ pub fn test_now() -> NaiveDateTime {
         .expect("valid test time")
 }
 
+/// The default configuration with no intake forms: for tests of the identification flow.
+pub fn without_forms() -> Config {
+    Config {
+        forms: checkin_kiosk::config::FormsConfig::none(),
+        ..Config::default()
+    }
+}
+
 pub fn settings(config: &Config) -> UiSettings {
     UiSettings::from(config)
 }

@@ -914,15 +914,21 @@ fn general_intake_walks_pages_and_answers_completely() {
         pages,
         vec![
             vec!["welcome", "visit", "reason"],
+            vec!["symptoms-since"],
             vec!["about-you", "sex-at-birth", "age-group"],
             vec!["allergies", "has-allergies"],
             vec!["current-medications"],
+            vec!["weight"],
+            vec!["pharmacy"],
             vec!["pain", "thanks"],
         ]
     );
     // Everything required is refused while empty.
     let required: Vec<String> = q.validate_all(&a).into_iter().map(|p| p.link_id).collect();
-    assert_eq!(required, ["reason", "age-group", "has-allergies", "pain"]);
+    assert_eq!(
+        required,
+        ["reason", "age-group", "has-allergies", "pharmacy", "pain"]
+    );
 
     // The conditional questions appear on their pages...
     a.set(
@@ -944,14 +950,14 @@ fn general_intake_walks_pages_and_answers_completely() {
     let pages = page_ids(&q, &a);
     assert_eq!(pages[0], ["welcome", "visit", "reason", "reason-other"]);
     assert_eq!(
-        pages[1],
+        pages[2],
         ["about-you", "sex-at-birth", "age-group", "pregnant"]
     );
-    assert_eq!(pages[2], ["allergies", "has-allergies", "allergy-list"]);
+    assert_eq!(pages[3], ["allergies", "has-allergies", "allergy-list"]);
     // ...and disappear when the answer changes.
     a.set("age-group", codes("age-group", "over-55"));
     assert_eq!(
-        page_ids(&q, &a)[1],
+        page_ids(&q, &a)[2],
         ["about-you", "sex-at-birth", "age-group"]
     );
     a.set("age-group", codes("age-group", "12-55"));
@@ -963,6 +969,16 @@ fn general_intake_walks_pages_and_answers_completely() {
         "current-medications",
         Answer::Text("Ibuprofen as needed".into()),
     );
+    // A pharmacy typed in (open-choice), a date and a decimal from the keypads.
+    a.set(
+        "pharmacy",
+        Answer::Choice(vec![AnswerCode::String("Elm Street Drugs".into())]),
+    );
+    a.set(
+        "symptoms-since",
+        Answer::Date(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()),
+    );
+    a.set("weight", Answer::Text("72.5".into()));
     a.set("pain", Answer::Text("11".into()));
     let p = q.validate_all(&a);
     assert_eq!(
@@ -990,12 +1006,27 @@ fn general_intake_walks_pages_and_answers_completely() {
             "current-medications",
             "has-allergies",
             "pain",
+            "pharmacy",
             "pregnant",
             "reason",
             "reason-other",
             "sex-at-birth",
-            "visit"
+            "symptoms-since",
+            "visit",
+            "weight"
         ]
+    );
+    assert_eq!(
+        find(&r, "pharmacy").unwrap()["answer"][0]["valueString"],
+        "Elm Street Drugs"
+    );
+    assert_eq!(
+        find(&r, "symptoms-since").unwrap()["answer"][0]["valueDate"],
+        "2026-11-20"
+    );
+    assert_eq!(
+        find(&r, "weight").unwrap()["answer"][0]["valueDecimal"],
+        72.5
     );
     assert_eq!(
         find(&r, "reason").unwrap()["answer"]
