@@ -1,29 +1,11 @@
 //! The intake forms through the real UI: María fills in the general intake and signs the
 //! privacy acknowledgement by touch, and the answers are stored with her check-in.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use checkin_kiosk::config::Config;
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition};
 
-use crate::util::{start_kiosk, TestKiosk};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut v) = self.0.lock() {
-            v.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::util::{capture_logs, start_kiosk, TestKiosk};
 
 /// A problem message is on screen (under its question, and in the summary by Next).
 fn shows_problem(k: &TestKiosk, message: &str) -> bool {
@@ -98,14 +80,7 @@ fn sign(k: &TestKiosk) {
 
 #[test]
 fn the_general_intake_and_a_signed_consent_are_stored_with_the_check_in() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("subscriber");
+    let captured = capture_logs();
 
     // The default configuration gives a "visit" the general intake and the privacy notice.
     let k = start_kiosk(Config::default());
@@ -314,7 +289,7 @@ fn the_general_intake_and_a_signed_consent_are_stored_with_the_check_in() {
         "the drawn strokes are in the PNG: {ink} dark pixels"
     );
 
-    let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+    let logs = captured.text();
     assert!(logs.contains("forms=2"), "the check-in logged its forms");
     for secret in [
         "School",

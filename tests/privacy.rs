@@ -1,36 +1,11 @@
 //! No patient name, birth date or phone number in the logs of full check-ins, at the most
 //! verbose level.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use crate::util::{start_kiosk, without_forms};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut v) = self.0.lock() {
-            v.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::util::{capture_logs, start_kiosk, without_forms};
 
 #[test]
 fn full_check_ins_log_no_patient_data_at_trace_level() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("subscriber");
+    let captured = capture_logs();
 
     let k = start_kiosk(without_forms());
     // An appointment, found by a misspelt-accent name, checked in.
@@ -65,7 +40,7 @@ fn full_check_ins_log_no_patient_data_at_trace_level() {
     assert!(k.has_tr("done.title"));
     assert_eq!(k.count("check_ins"), 2);
 
-    let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+    let logs = captured.text();
     assert!(
         logs.lines().count() >= 3,
         "the check-ins should have logged something:\n{logs}"
