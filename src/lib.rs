@@ -12,5 +12,6 @@ pub mod config;
 pub mod domain;
 pub mod fhir;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 pub mod ui;

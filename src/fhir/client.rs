@@ -89,6 +89,8 @@ pub struct Client {
     base: Url,
     token: Option<String>,
     max_body: usize,
+    /// Requests sent so far (tests compare it with what a proxy saw).
+    requests: std::sync::atomic::AtomicU64,
 }
 
 impl Client {
@@ -135,7 +137,13 @@ impl Client {
             base,
             token: config.token.clone(),
             max_body: config.max_body_bytes,
+            requests: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// How many requests this client has sent.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn base(&self) -> &Url {
@@ -168,6 +176,8 @@ impl Client {
         if let Some(body) = body {
             req = req.header(CONTENT_TYPE, FHIR_JSON).body(body);
         }
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut resp = req.send().await.map_err(network)?;
         let status = resp.status();
         let headers = resp.headers().clone();

@@ -1,6 +1,7 @@
 //! The demo practice as a FHIR transaction Bundle: what `checkin-kiosk demo-bundle` prints
 //! and the tests load into the FHIR test peer. Practitioners, Patients and Appointments,
-//! each created only if its identifier is not on the server yet (loading twice adds nothing).
+//! with plain creates (a transaction of conditional creates is limited to a few entries on
+//! some servers, Medplum's among them): load it into an empty server.
 
 use std::collections::HashMap;
 
@@ -15,11 +16,11 @@ const PATIENT_SYSTEM: &str = "urn:checkin-kiosk:demo-patient";
 const PRACTITIONER_SYSTEM: &str = "urn:checkin-kiosk:demo-practitioner";
 const APPOINTMENT_SYSTEM: &str = "urn:checkin-kiosk:demo-appointment";
 
-fn entry(ty: &str, system: &str, value: &str, full_url: &str, resource: Value) -> Value {
+fn entry(ty: &str, full_url: &str, resource: Value) -> Value {
     json!({
         "fullUrl": full_url,
         "resource": resource,
-        "request": {"method": "POST", "url": ty, "ifNoneExist": format!("identifier={system}|{value}")}
+        "request": {"method": "POST", "url": ty}
     })
 }
 
@@ -41,8 +42,6 @@ pub fn demo_bundle(now: NaiveDateTime) -> Value {
             let key = family.to_ascii_lowercase();
             entries.push(entry(
                 "Practitioner",
-                PRACTITIONER_SYSTEM,
-                &key,
                 &url,
                 json!({
                     "resourceType": "Practitioner",
@@ -57,8 +56,6 @@ pub fn demo_bundle(now: NaiveDateTime) -> Value {
             let p = &a.patient;
             entries.push(entry(
                 "Patient",
-                PATIENT_SYSTEM,
-                &p.id,
                 &url,
                 json!({
                     "resourceType": "Patient",
@@ -82,8 +79,6 @@ pub fn demo_bundle(now: NaiveDateTime) -> Value {
         let doctor = practitioners.get(&a.clinician).cloned().unwrap_or_default();
         entries.push(entry(
             "Appointment",
-            APPOINTMENT_SYSTEM,
-            &a.id,
             &urn(),
             json!({
                 "resourceType": "Appointment",

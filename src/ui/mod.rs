@@ -6,5 +6,6 @@ pub mod i18n;
 pub mod qr;
 pub mod render;
 pub mod session;
+pub mod sync_status;
 
 pub use controller::{connect, Controller, UiSettings};
