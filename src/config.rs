@@ -29,6 +29,19 @@ const TOP_KEYS: &[&str] = &[
     "walk_in_reasons",
     "server_url",
     "forms",
+    "server",
+];
+const SERVER_KEYS: &[&str] = &[
+    "token",
+    "token_file",
+    "ca_file",
+    "connect_timeout_secs",
+    "request_timeout_secs",
+    "pull_interval_secs",
+    "push_interval_secs",
+    "batch_size",
+    "max_backoff_secs",
+    "appointment_code_system",
 ];
 const FORMS_KEYS: &[&str] = &["dir", "walk_in", "appointment_types"];
 const ARRIVAL_KEYS: &[&str] = &["early_minutes", "late_minutes", "desk_only_types"];
@@ -50,6 +63,7 @@ pub struct Config {
     pub walk_in_reasons: Vec<String>,
     pub server_url: Option<String>,
     pub forms: FormsConfig,
+    pub server: ServerSettings,
 }
 
 /// Which intake forms a patient fills in before the check-in is committed.
@@ -81,6 +95,42 @@ impl Default for FormsConfig {
     }
 }
 
+/// How the kiosk talks to the practice server (`[server]`; the address is `server_url`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Bearer token sent with every request (or read from `token_file`).
+    pub token: Option<String>,
+    /// A file holding the token (e.g. a systemd credential); read at start.
+    pub token_file: Option<PathBuf>,
+    /// PEM file with the practice's own CA, trusted besides the system's.
+    pub ca_file: Option<PathBuf>,
+    pub connect_timeout_secs: u32,
+    pub request_timeout_secs: u32,
+    pub pull_interval_secs: u32,
+    pub push_interval_secs: u32,
+    pub batch_size: u32,
+    pub max_backoff_secs: u32,
+    /// Identifier system of the code printed on appointment reminders.
+    pub appointment_code_system: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            token: None,
+            token_file: None,
+            ca_file: None,
+            connect_timeout_secs: 5,
+            request_timeout_secs: 30,
+            pull_interval_secs: 120,
+            push_interval_secs: 30,
+            batch_size: 20,
+            max_backoff_secs: 300,
+            appointment_code_system: "urn:checkin-kiosk:appointment-code".into(),
+        }
+    }
+}
+
 impl FormsConfig {
     /// No forms at all: check-in straight after confirmation.
     pub fn none() -> Self {
@@ -89,6 +139,24 @@ impl FormsConfig {
             walk_in: Vec::new(),
             appointment_types: BTreeMap::new(),
         }
+    }
+}
+
+// The token is a credential: never printed.
+impl fmt::Debug for ServerSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSettings")
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("token_file", &self.token_file)
+            .field("ca_file", &self.ca_file)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("pull_interval_secs", &self.pull_interval_secs)
+            .field("push_interval_secs", &self.push_interval_secs)
+            .field("batch_size", &self.batch_size)
+            .field("max_backoff_secs", &self.max_backoff_secs)
+            .field("appointment_code_system", &self.appointment_code_system)
+            .finish()
     }
 }
 
@@ -122,6 +190,7 @@ impl Default for Config {
                 .collect(),
             server_url: None,
             forms: FormsConfig::default(),
+            server: ServerSettings::default(),
         }
     }
 }
@@ -500,6 +569,56 @@ fn validate(raw: &toml::Table, defaults: Config) -> (Config, Vec<ConfigProblem>)
             ),
         }
     }
+    if let Some(t) = r.table(raw, "server") {
+        r.unknown_keys(t, SERVER_KEYS, "server.");
+        let sv = &mut c.server;
+        if let Some(v) = r.string(t, "token", "server.token") {
+            if v.chars().all(|ch| ch.is_ascii_graphic()) {
+                sv.token = Some(v);
+            } else {
+                r.problem(
+                    "server.token",
+                    "may contain only printable ASCII, no spaces",
+                );
+            }
+        }
+        if let Some(v) = r.string(t, "token_file", "server.token_file") {
+            sv.token_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = r.string(t, "ca_file", "server.ca_file") {
+            sv.ca_file = Some(PathBuf::from(v));
+        }
+        for (name, range, slot) in [
+            (
+                "connect_timeout_secs",
+                1..=120,
+                &mut sv.connect_timeout_secs,
+            ),
+            (
+                "request_timeout_secs",
+                1..=600,
+                &mut sv.request_timeout_secs,
+            ),
+            ("pull_interval_secs", 10..=3600, &mut sv.pull_interval_secs),
+            ("push_interval_secs", 1..=3600, &mut sv.push_interval_secs),
+            ("batch_size", 1..=500, &mut sv.batch_size),
+            ("max_backoff_secs", 1..=3600, &mut sv.max_backoff_secs),
+        ] {
+            if let Some(n) = r
+                .integer(t, name, &format!("server.{name}"), range)
+                .and_then(|n| u32::try_from(n).ok())
+            {
+                *slot = n;
+            }
+        }
+        if let Some(v) = r.string(
+            t,
+            "appointment_code_system",
+            "server.appointment_code_system",
+        ) {
+            sv.appointment_code_system = v;
+        }
+    }
     if let Some(t) = r.table(raw, "wait") {
         r.unknown_keys(t, WAIT_KEYS, "wait.");
         if let Some(n) = r
@@ -748,6 +867,41 @@ mod tests {
         );
         assert_eq!(keys(&problems), ["forms.appointment_types.visit"]);
         assert_eq!(c.forms.appointment_types.len(), 1, "the good type kept");
+    }
+
+    #[test]
+    fn server_settings_are_read_checked_and_never_printed() {
+        let (c, problems) = load_str(
+            "server_url = \"https://fhir.example/r4\"\n[server]\ntoken = \"abc.def-123\"\n\
+             ca_file = \"/etc/checkin-kiosk/ca.pem\"\nbatch_size = 50\npull_interval_secs = 60\n",
+            &[("CHECKIN_KIOSK_SERVER__REQUEST_TIMEOUT_SECS", "12")],
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(c.server.token.as_deref(), Some("abc.def-123"));
+        assert_eq!(
+            c.server.ca_file,
+            Some(PathBuf::from("/etc/checkin-kiosk/ca.pem"))
+        );
+        assert_eq!(
+            (
+                c.server.batch_size,
+                c.server.pull_interval_secs,
+                c.server.request_timeout_secs
+            ),
+            (50, 60, 12)
+        );
+        assert!(
+            !format!("{c:?}").contains("abc.def"),
+            "the token is redacted"
+        );
+        only_problem("[server]\nbatch_size = 0", "server.batch_size");
+        only_problem(
+            "[server]\nmax_backoff_secs = \"soon\"",
+            "server.max_backoff_secs",
+        );
+        only_problem("[server]\ntoken = \"two words\"", "server.token");
+        only_problem("[server]\nproxy = \"x\"", "server.proxy");
+        only_problem("server = 3", "server");
     }
 
     #[test]

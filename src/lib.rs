@@ -10,6 +10,8 @@ slint::include_modules!();
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod fhir;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 pub mod ui;

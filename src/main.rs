@@ -9,6 +9,7 @@ use slint::ComponentHandle;
 use checkin_kiosk::app::{CheckInService, ServiceConfig, SystemClock};
 use checkin_kiosk::config::{self, Config};
 use checkin_kiosk::store::Store;
+use checkin_kiosk::sync::{self, SyncConfig, Syncer};
 use checkin_kiosk::ui::render::{self, RenderJob, Scene};
 use checkin_kiosk::ui::{connect, UiSettings};
 use checkin_kiosk::{telemetry, MainWindow};
@@ -26,6 +27,9 @@ struct Cli {
     /// Where the local database lives (overrides the configuration).
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
+    /// The practice's FHIR R4 base URL (overrides `server_url` in the configuration).
+    #[arg(long, global = true, value_name = "URL")]
+    server: Option<String>,
     /// More log detail: -v debug, -vv trace. Logs never contain patient data.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -40,6 +44,20 @@ enum Command {
         /// Cover the whole screen (for kiosk images).
         #[arg(long)]
         fullscreen: bool,
+    },
+    /// Talk to the practice server once: check it answers, pull today's schedule, push
+    /// every pending check-in; print what happened. For IT testing an endpoint.
+    Sync {
+        /// One pass, then exit (non-zero when something failed).
+        #[arg(long, required = true)]
+        once: bool,
+    },
+    /// Print the demo practice (today, around now) as a FHIR transaction Bundle, to load
+    /// into a FHIR server (see the README: running against a local FHIR server).
+    DemoBundle {
+        /// Write it to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Draw screens to PNG files with the software renderer; no display needed.
     Render {
@@ -68,6 +86,17 @@ fn main() -> Result<()> {
     let config = load_config(&cli)?;
     match cli.command.unwrap_or(Command::Run { fullscreen: false }) {
         Command::Run { fullscreen } => run(&config, fullscreen),
+        Command::Sync { once: _ } => sync_once(&config),
+        Command::DemoBundle { out } => {
+            let bundle = checkin_kiosk::fhir::demo::demo_bundle(chrono::Local::now().naive_local());
+            let text = serde_json::to_string_pretty(&bundle)?;
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
         Command::Render {
             screen,
             lang,
@@ -147,6 +176,9 @@ fn load_config(cli: &Cli) -> Result<Config> {
     if let Some(dir) = &cli.data_dir {
         config.data_dir = dir.clone();
     }
+    if let Some(url) = &cli.server {
+        config.server_url = Some(url.clone());
+    }
     Ok(config)
 }
 
@@ -169,6 +201,19 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
     // A quarantined database is logged by the store (for IT); staff mode will show it too.
     let store = opened.store;
     let mut service = CheckInService::new(store, SystemClock, ServiceConfig::from(config));
+    let window = MainWindow::new().context("creating the kiosk window")?;
+    // The sync worker: its own thread and database connection; it hears of each check-in
+    // through a nudge and shows its status through the event loop.
+    let _sync = match SyncConfig::from_config(config)? {
+        Some(sync_config) => {
+            let syncer = Syncer::new(Store::open(&db_path)?, sync_config, SystemClock)?;
+            let handle = sync::spawn(syncer, checkin_kiosk::ui::sync_status::publisher(&window))?;
+            let nudger = handle.nudger();
+            service.set_after_commit(move || nudger.nudge());
+            Some(handle)
+        }
+        None => None,
+    };
     if config.demo_mode() {
         let seeded = service.seed_demo()?;
         tracing::info!(
@@ -176,13 +221,91 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
             "demo mode: no server configured, demo practice loaded"
         );
     }
-    let window = MainWindow::new().context("creating the kiosk window")?;
     if fullscreen {
         window.window().set_fullscreen(true);
     }
     let _controller = connect(&window, service, UiSettings::from(config));
     tracing::info!(kiosk_id = %config.kiosk_id, "kiosk ready");
     window.run().context("running the kiosk window")?;
+    Ok(())
+}
+
+/// `sync --once`: the server's capability statement (informative), today's schedule, then
+/// every pending check-in, batch by batch. Counts only: nothing about patients is printed.
+fn sync_once(config: &Config) -> Result<()> {
+    let Some(sync_config) = SyncConfig::from_config(config)? else {
+        bail!("no server configured: set server_url in the configuration or pass --server URL");
+    };
+    let db_path = config.data_dir.join(checkin_kiosk::store::DB_FILE_NAME);
+    let store = Store::open(&db_path)
+        .with_context(|| format!("opening the database {}", db_path.display()))?;
+    let base = sync_config.client.base_url.clone();
+    let mut syncer = Syncer::new(store, sync_config, SystemClock)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    println!("server: {base}");
+    let mut ok = true;
+    runtime.block_on(async {
+        match syncer.client().capabilities().await {
+            Ok(cs) => println!(
+                "capability statement: FHIR {}, transactions {}",
+                cs.fhir_version.as_deref().unwrap_or("?"),
+                if cs.supports_transactions() { "supported" } else { "not listed" }
+            ),
+            Err(e) => println!("capability statement: not available ({e})"),
+        }
+        match syncer.pull().await {
+            Ok(r) => println!(
+                "today's schedule: {} appointments in {} page(s); left out: {} cancelled, {} not scheduled, {} without a usable patient, {} on another day",
+                r.appointments,
+                r.pages,
+                r.skipped.cancelled,
+                r.skipped.not_scheduled,
+                r.skipped.unusable(),
+                r.skipped.other_day
+            ),
+            Err(e) => {
+                ok = false;
+                println!("today's schedule: NOT refreshed, the previous one is kept: {e}");
+            }
+        }
+        let mut total = sync::PushReport::default();
+        loop {
+            match syncer.push_batch().await {
+                Ok(r) if r.sent + r.failed == 0 => break,
+                Ok(r) => {
+                    total.sent += r.sent;
+                    total.failed += r.failed;
+                    total.conflicts += r.conflicts;
+                }
+                Err(e) => {
+                    ok = false;
+                    println!("check-ins: stopped, will be retried: {e}");
+                    break;
+                }
+            }
+        }
+        println!(
+            "check-ins: {} sent, {} refused by the server (kept for staff), {} version conflicts re-read",
+            total.sent, total.failed, total.conflicts
+        );
+        if total.failed > 0 {
+            ok = false;
+        }
+    });
+    let counts = syncer.store().outbox_counts()?;
+    println!(
+        "outbox: {} pending, {} sent, {} failed; {} requests",
+        counts.pending,
+        counts.sent,
+        counts.failed,
+        syncer.client().requests()
+    );
+    if !ok {
+        bail!("sync did not complete; see above");
+    }
     Ok(())
 }
 

@@ -10,3 +10,4 @@ mod patient_flow;
 mod privacy;
 mod render;
 mod store_file;
+mod sync_server;

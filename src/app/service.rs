@@ -106,6 +106,8 @@ pub struct CheckInService<C: Clock> {
     /// repeated failures are slowed down (domain::retry_delay).
     failed_identifications: u32,
     last_failure_at: Option<NaiveDateTime>,
+    /// Called after each committed check-in: wakes the sync worker (architecture step 4).
+    after_commit: Option<Box<dyn Fn() + Send>>,
 }
 
 impl<C: Clock> CheckInService<C> {
@@ -117,7 +119,14 @@ impl<C: Clock> CheckInService<C> {
             config,
             failed_identifications: 0,
             last_failure_at: None,
+            after_commit: None,
         }
+    }
+
+    /// `nudge` runs after every committed check-in (it must not block: the sync worker's
+    /// `Nudger` only sends a message).
+    pub fn set_after_commit(&mut self, nudge: impl Fn() + Send + 'static) {
+        self.after_commit = Some(Box::new(nudge));
     }
 
     pub fn store(&self) -> &Store {
@@ -408,6 +417,9 @@ impl<C: Clock> CheckInService<C> {
             micros = micros_since(started),
             "check-in committed with its outbox row"
         );
+        if let Some(nudge) = &self.after_commit {
+            nudge();
+        }
         Ok((committed.ticket, new.qr_token))
     }
 

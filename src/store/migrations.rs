@@ -93,6 +93,14 @@ const MIGRATIONS: &[&str] = &[
         resource TEXT NOT NULL CHECK (json_valid(resource)),
         UNIQUE (check_in_id, questionnaire)
     );",
+    // 3: sync. When the server acknowledged an outbox item (the purge counts from it), and
+    // the worker's latest results for staff (last pull, last error...), by key.
+    "ALTER TABLE outbox ADD COLUMN acked_at TEXT;
+    CREATE TABLE sync_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );",
 ];
 
 pub fn latest_version() -> i64 {

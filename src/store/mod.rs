@@ -4,6 +4,7 @@
 
 mod checkins;
 mod migrations;
+mod outbox;
 mod quarantine;
 mod roster;
 mod settings;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use checkins::{CheckInSummary, CommittedCheckIn, NewCheckIn, NewResponse, OutboxCounts};
+pub use outbox::OutboxItem;
 pub use quarantine::Opened;
 
 pub const DB_FILE_NAME: &str = "kiosk.db";

@@ -9,5 +9,6 @@ pub mod qr;
 pub mod render;
 pub mod session;
 pub mod signature;
+pub mod sync_status;
 
 pub use controller::{connect, Controller, UiSettings};

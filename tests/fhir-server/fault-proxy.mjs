@@ -12,10 +12,12 @@ import { parseArgs } from 'node:util';
 
 const KINDS = ['delay', 'reset', 'status500', 'status503', 'status429', 'truncated', 'status408'];
 const { values: opt } = parseArgs({ options: { target: { type: 'string' }, port: { type: 'string', default: '0' },
-  seed: { type: 'string', default: '1' }, rate: { type: 'string', default: '0.3' }, faults: { type: 'string' } } });
+  seed: { type: 'string', default: '1' }, rate: { type: 'string', default: '0.3' }, faults: { type: 'string' },
+  'delay-ms': { type: 'string' } } });
 if (!opt.target) { process.stderr.write('usage: fault-proxy.mjs --target http://127.0.0.1:P [--port 0] [--seed N] [--rate 0.3] [--faults k1,k2]\n'); process.exit(2); }
 const target = new URL(opt.target);
-const rate = Number(opt.rate);
+let rate = Number(opt.rate); // POST /__proxy/rate?value=R changes it while running
+const fixedDelayMs = opt['delay-ms'] === undefined ? undefined : Number(opt['delay-ms']);
 const kinds = opt.faults ? opt.faults.split(',') : KINDS;
 for (const k of kinds) if (!KINDS.includes(k)) { process.stderr.write(`unknown fault ${k}; known: ${KINDS}\n`); process.exit(2); }
 
@@ -48,12 +50,17 @@ const reset = (res) => (res.socket.resetAndDestroy ? res.socket.resetAndDestroy(
 const server = http.createServer(async (req, res) => {
   const t0 = performance.now();
   const path = new URL(req.url, 'http://x').pathname;
-  if (path === '/__proxy/stats') { res.writeHead(200, { 'Content-Type': 'application/json' }); return res.end(JSON.stringify(stats)); }
+  if (path === '/__proxy/stats') { res.writeHead(200, { 'Content-Type': 'application/json' }); return res.end(JSON.stringify({ ...stats, rate })); }
+  if (path === '/__proxy/rate' && req.method === 'POST') {
+    const value = Number(new URL(req.url, 'http://x').searchParams.get('value'));
+    if (!(value >= 0 && value <= 1)) { res.writeHead(400); return res.end(); }
+    rate = value; res.writeHead(204); return res.end();
+  }
   stats.requests++;
   // Draw everything for this request now, in arrival order, so a seed replays the same faults.
   const fault = rng() < rate ? kinds[Math.floor(rng() * kinds.length)] : null;
   const after = fault === 'truncated' || (fault !== 'delay' && fault !== null && rng() < 0.5);
-  const delayMs = fault === 'delay' ? 500 + Math.floor(rng() * 2500) : 0;
+  const delayMs = fault === 'delay' ? (fixedDelayMs ?? 500 + Math.floor(rng() * 2500)) : 0;
   if (fault) { stats.faults[fault]++; if (after) stats.faults_after_upstream++; }
   let note = fault ? `${fault}${after ? '(after)' : delayMs ? `(${delayMs}ms)` : '(before)'}` : 'clean';
   try {

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod fhir;
+pub mod logs;
+
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
