@@ -5,7 +5,8 @@ use checkin_kiosk::config::Config;
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition};
 
-use crate::util::{capture_logs, start_kiosk, TestKiosk};
+use crate::util::logs::capture_logs;
+use crate::util::{start_kiosk, TestKiosk};
 
 /// A problem message is on screen (under its question, and in the summary by Next).
 fn shows_problem(k: &TestKiosk, message: &str) -> bool {

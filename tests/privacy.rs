@@ -1,7 +1,8 @@
 //! No patient name, birth date or phone number in the logs of full check-ins, at the most
 //! verbose level.
 
-use crate::util::{capture_logs, start_kiosk, without_forms};
+use crate::util::logs::capture_logs;
+use crate::util::{start_kiosk, without_forms};
 
 #[test]
 fn full_check_ins_log_no_patient_data_at_trace_level() {

@@ -7,10 +7,8 @@ pub mod fhir;
 pub mod logs;
 
 use std::cell::RefCell;
-use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use checkin_kiosk::app::{CheckInService, FixedClock, ServiceConfig};
@@ -160,40 +158,4 @@ pub fn settle() {
 
 pub fn advance(d: Duration) {
     i_slint_backend_testing::mock_elapsed_time(d);
-}
-
-/// Everything logged in this test process, at the most verbose level.
-#[derive(Clone, Default)]
-pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
-
-impl CapturedLogs {
-    pub fn text(&self) -> String {
-        let bytes = self.0.lock().map(|v| v.clone()).unwrap_or_default();
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Write for CapturedLogs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut v) = self.0.lock() {
-            v.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Sends every log line of this process (one test per process under nextest) to memory.
-pub fn capture_logs() -> CapturedLogs {
-    let captured = CapturedLogs::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("subscriber");
-    captured
 }
