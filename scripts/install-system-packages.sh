@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(
-  # build: Slint's font stack links fontconfig; rusqlite builds SQLite with the C compiler
-  build-essential pkg-config libfontconfig-dev
+  # build: Slint's font stack links fontconfig; rusqlite builds SQLCipher with the C
+  # compiler and links OpenSSL's libcrypto (libssl-dev)
+  build-essential pkg-config libfontconfig-dev libssl-dev
   # run: fonts and the X11/Wayland client libraries winit loads at run time
   fontconfig fonts-dejavu-core
   libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon0 libxkbcommon-x11-0

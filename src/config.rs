@@ -30,7 +30,9 @@ const TOP_KEYS: &[&str] = &[
     "server_url",
     "forms",
     "server",
+    "database",
 ];
+const DATABASE_KEYS: &[&str] = &["key_file", "retention_hours"];
 const SERVER_KEYS: &[&str] = &[
     "token",
     "token_file",
@@ -64,6 +66,26 @@ pub struct Config {
     pub server_url: Option<String>,
     pub forms: FormsConfig,
     pub server: ServerSettings,
+    pub database: DatabaseSettings,
+}
+
+/// `[database]`: encryption at rest and how long patient data stays after sync.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// The SQLCipher key file (a systemd credential or a root-only file, never in the
+    /// data directory). None: the database is not encrypted (demo and development).
+    pub key_file: Option<PathBuf>,
+    /// Hours patient data stays on disk after the server acknowledged the check-in.
+    pub retention_hours: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            key_file: None,
+            retention_hours: 24,
+        }
+    }
 }
 
 /// Which intake forms a patient fills in before the check-in is committed.
@@ -191,6 +213,7 @@ impl Default for Config {
             server_url: None,
             forms: FormsConfig::default(),
             server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
         }
     }
 }
@@ -619,6 +642,33 @@ fn validate(raw: &toml::Table, defaults: Config) -> (Config, Vec<ConfigProblem>)
             sv.appointment_code_system = v;
         }
     }
+    if let Some(t) = r.table(raw, "database") {
+        r.unknown_keys(t, DATABASE_KEYS, "database.");
+        if let Some(v) = r.string(t, "key_file", "database.key_file") {
+            c.database.key_file = Some(PathBuf::from(v));
+        }
+        if let Some(n) = r
+            .integer(
+                t,
+                "retention_hours",
+                "database.retention_hours",
+                0..=24 * 90,
+            )
+            .and_then(|n| u32::try_from(n).ok())
+        {
+            c.database.retention_hours = n;
+        }
+    }
+    // The key beside the database would protect nothing.
+    if let Some(key) = &c.database.key_file {
+        if key.starts_with(&c.data_dir) {
+            r.problem(
+                "database.key_file",
+                "must not be inside data_dir: a stolen disk would carry the key with the data",
+            );
+            c.database.key_file = None;
+        }
+    }
     if let Some(t) = r.table(raw, "wait") {
         r.unknown_keys(t, WAIT_KEYS, "wait.");
         if let Some(n) = r
@@ -902,6 +952,31 @@ mod tests {
         only_problem("[server]\ntoken = \"two words\"", "server.token");
         only_problem("[server]\nproxy = \"x\"", "server.proxy");
         only_problem("server = 3", "server");
+    }
+
+    #[test]
+    fn the_database_key_file_and_retention_are_read_and_the_key_kept_apart() {
+        let (c, problems) = load_str(
+            "data_dir = \"/var/lib/k\"\n[database]\nkey_file = \"/run/credentials/k/db-key\"\n\
+             retention_hours = 48",
+            &[],
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            c.database.key_file,
+            Some(PathBuf::from("/run/credentials/k/db-key"))
+        );
+        assert_eq!(c.database.retention_hours, 48);
+        let (c, problems) = load_str(
+            "data_dir = \"/var/lib/k\"\n[database]\nkey_file = \"/var/lib/k/key\"",
+            &[],
+        );
+        assert_eq!(keys(&problems), ["database.key_file"]);
+        assert_eq!(c.database.key_file, None);
+        only_problem(
+            "[database]\nretention_hours = -1",
+            "database.retention_hours",
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use slint::ComponentHandle;
 
 use checkin_kiosk::app::{CheckInService, ServiceConfig, SystemClock};
 use checkin_kiosk::config::{self, Config};
-use checkin_kiosk::store::Store;
+use checkin_kiosk::store::{DatabaseKey, Store};
 use checkin_kiosk::sync::{self, SyncConfig, Syncer};
 use checkin_kiosk::ui::render::{self, RenderJob, Scene};
 use checkin_kiosk::ui::{connect, UiSettings};
@@ -194,10 +194,27 @@ fn environment() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The database key named by the configuration; None when encryption is not configured.
+fn database_key(config: &Config) -> Result<Option<DatabaseKey>> {
+    match &config.database.key_file {
+        Some(path) => Ok(Some(DatabaseKey::from_file(path)?)),
+        None => {
+            if !config.demo_mode() {
+                tracing::warn!(
+                    "no database.key_file: patient data on this kiosk is NOT encrypted at rest"
+                );
+            }
+            Ok(None)
+        }
+    }
+}
+
 fn run(config: &Config, fullscreen: bool) -> Result<()> {
     let db_path = config.data_dir.join(checkin_kiosk::store::DB_FILE_NAME);
-    let opened = Store::open_or_quarantine(&db_path, chrono::Local::now().naive_local())
-        .with_context(|| format!("opening the database {}", db_path.display()))?;
+    let key = database_key(config)?;
+    let opened =
+        Store::open_or_quarantine(&db_path, key.as_ref(), chrono::Local::now().naive_local())
+            .with_context(|| format!("opening the database {}", db_path.display()))?;
     // A quarantined database is logged by the store (for IT); staff mode will show it too.
     let store = opened.store;
     let mut service = CheckInService::new(store, SystemClock, ServiceConfig::from(config));
@@ -206,7 +223,8 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
     // through a nudge and shows its status through the event loop.
     let _sync = match SyncConfig::from_config(config)? {
         Some(sync_config) => {
-            let syncer = Syncer::new(Store::open(&db_path)?, sync_config, SystemClock)?;
+            let store = Store::open_keyed(&db_path, key.as_ref())?;
+            let syncer = Syncer::new(store, sync_config, SystemClock)?;
             let handle = sync::spawn(syncer, checkin_kiosk::ui::sync_status::publisher(&window))?;
             let nudger = handle.nudger();
             service.set_after_commit(move || nudger.nudge());
@@ -237,7 +255,7 @@ fn sync_once(config: &Config) -> Result<()> {
         bail!("no server configured: set server_url in the configuration or pass --server URL");
     };
     let db_path = config.data_dir.join(checkin_kiosk::store::DB_FILE_NAME);
-    let store = Store::open(&db_path)
+    let store = Store::open_keyed(&db_path, database_key(config)?.as_ref())
         .with_context(|| format!("opening the database {}", db_path.display()))?;
     let base = sync_config.client.base_url.clone();
     let mut syncer = Syncer::new(store, sync_config, SystemClock)?;

@@ -14,7 +14,7 @@ use crate::domain::{
     Appointment, AppointmentStatus, ArrivalDecision, ArrivalWindow, CheckInKind, CheckInState,
     DeskReason, DomainError, MatchOutcome, WaitEstimate, WaitParams, WalkIn,
 };
-use crate::store::{NewCheckIn, NewResponse, Store};
+use crate::store::{NewCheckIn, NewResponse, PurgeReport, Store};
 
 /// The part of the configuration the check-in rules use.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub struct ServiceConfig {
     pub wait: WaitParams,
     pub qr_url_template: Option<String>,
     pub forms: FormsConfig,
+    /// Hours patient data stays after the server acknowledged its check-in.
+    pub retention_hours: u32,
 }
 
 impl From<&Config> for ServiceConfig {
@@ -32,6 +34,7 @@ impl From<&Config> for ServiceConfig {
             wait: c.wait.clone(),
             qr_url_template: c.qr_url_template.clone(),
             forms: c.forms.clone(),
+            retention_hours: c.database.retention_hours,
         }
     }
 }
@@ -147,6 +150,13 @@ impl<C: Clock> CheckInService<C> {
             self.forms = FormCatalogue::load(&config.forms);
         }
         self.config = config;
+    }
+
+    /// Erases patient data the server has had for longer than the retention time.
+    pub fn purge_expired(&mut self) -> Result<PurgeReport, AppError> {
+        let cutoff =
+            self.clock.now() - chrono::Duration::hours(i64::from(self.config.retention_hours));
+        Ok(self.store.purge_patient_data(cutoff)?)
     }
 
     pub fn forms(&self) -> &FormCatalogue {
@@ -486,6 +496,7 @@ mod tests {
             wait: WaitParams::default(),
             qr_url_template: Some("https://q.example/t/{token}".into()),
             forms: FormsConfig::default(),
+            retention_hours: 24,
         }
     }
 

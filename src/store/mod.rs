@@ -1,11 +1,13 @@
-//! The local database: the only module that speaks SQL. One function opens it (encryption
-//! will be added there), migrations keep the schema, and a check-in is always committed
-//! together with its outbox row.
+//! The local database: the only module that speaks SQL. One function opens it (with the
+//! SQLCipher key when one is configured), migrations keep the schema, a check-in is always
+//! committed together with its outbox row, and patient data goes after sync and retention.
 
 mod checkins;
+mod key;
 mod migrations;
 mod outbox;
 mod quarantine;
+mod retention;
 mod roster;
 mod settings;
 
@@ -15,8 +17,10 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use checkins::{CheckInSummary, CommittedCheckIn, NewCheckIn, NewResponse, OutboxCounts};
+pub use key::{DatabaseKey, KeyError};
 pub use outbox::OutboxItem;
 pub use quarantine::Opened;
+pub use retention::PurgeReport;
 
 pub const DB_FILE_NAME: &str = "kiosk.db";
 
@@ -43,6 +47,18 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("stored data is not valid: {0}")]
     Corrupt(&'static str),
+    #[error(
+        "the database key does not open {path} (a wrong key, or page 1 of the file is \
+         damaged); the file was left untouched"
+    )]
+    WrongKey { path: PathBuf },
+    #[error(
+        "{path} is not encrypted but a database key is configured; it was left untouched \
+         (move it away once its check-ins are synced, or remove the key setting)"
+    )]
+    NotEncrypted { path: PathBuf },
+    #[error("this build has no database encryption; it cannot use the configured key")]
+    EncryptionUnavailable,
     #[error("cannot move the damaged database {path} aside: {source}")]
     Quarantine {
         path: PathBuf,
@@ -107,7 +123,15 @@ impl Store {
     /// THE way to open the database: creates its directory, refuses a newer schema before
     /// touching the file, then WAL, synchronous=FULL (a check-in is on disk before the
     /// patient sees "done"), foreign keys, a 5 s busy timeout, and migrations.
+    /// Opens an unencrypted database (tests, demo, tools).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_keyed(path, None)
+    }
+
+    /// THE way the database is opened: with the SQLCipher key when one is configured. A
+    /// wrong key, or a plain file where an encrypted one is expected, is refused without
+    /// touching the file, so no empty database ever replaces the real one.
+    pub fn open_keyed(path: &Path, key: Option<&DatabaseKey>) -> Result<Store, StoreError> {
         let started = std::time::Instant::now();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
@@ -115,14 +139,23 @@ impl Store {
                 source,
             })?;
         }
+        if key.is_some() && is_plain_sqlite(path) {
+            return Err(StoreError::NotEncrypted {
+                path: path.to_owned(),
+            });
+        }
         let mut conn =
             Connection::open(path).map_err(StoreError::sqlite("opening the database"))?;
+        if let Some(key) = key {
+            apply_key(&conn, key, path)?;
+        }
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(StoreError::sqlite("setting the busy timeout"))?;
         // Refuse a newer schema before changing anything in the file (WAL is persistent).
         migrations::refuse_newer(&conn)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
         )
         .map_err(StoreError::sqlite("setting up the connection"))?;
         migrations::migrate(&mut conn)?;
@@ -133,10 +166,49 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Whether the file is encrypted (its first bytes are not SQLite's plain header).
+    pub fn is_encrypted_file(path: &Path) -> bool {
+        path.exists() && !is_plain_sqlite(path)
+    }
+
     /// Opens `<data_dir>/kiosk.db`.
     pub fn open_in_dir(data_dir: &Path) -> Result<Store, StoreError> {
         Store::open(&data_dir.join(DB_FILE_NAME))
     }
+}
+
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// An existing, non-empty file that starts with SQLite's plain header.
+fn is_plain_sqlite(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .is_ok_and(|()| &header == PLAIN_HEADER)
+}
+
+#[cfg(feature = "encryption")]
+fn apply_key(conn: &Connection, key: &DatabaseKey, path: &Path) -> Result<(), StoreError> {
+    conn.execute_batch(&key.pragma())
+        .map_err(StoreError::sqlite("applying the database key"))?;
+    // The key is only checked when a page is read.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Err(StoreError::WrongKey {
+                path: path.to_owned(),
+            })
+        }
+        Err(e) => Err(StoreError::sqlite("checking the database key")(e)),
+    }
+}
+
+#[cfg(not(feature = "encryption"))]
+fn apply_key(_: &Connection, _: &DatabaseKey, _: &Path) -> Result<(), StoreError> {
+    Err(StoreError::EncryptionUnavailable)
 }
 
 #[cfg(test)]

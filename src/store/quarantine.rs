@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 
-use super::{Store, StoreError};
+use super::{DatabaseKey, Store, StoreError};
 
 /// The opened store, and where a damaged database was moved if there was one.
 pub struct Opened {
@@ -18,8 +18,12 @@ impl Store {
     /// Opens the database, checking its integrity first; a damaged file is quarantined.
     /// Errors that are not damage (a newer schema, a full disk, permissions) are returned
     /// as they are and the file is left alone.
-    pub fn open_or_quarantine(path: &Path, now: NaiveDateTime) -> Result<Opened, StoreError> {
-        let damage = match Store::open(path) {
+    pub fn open_or_quarantine(
+        path: &Path,
+        key: Option<&DatabaseKey>,
+        now: NaiveDateTime,
+    ) -> Result<Opened, StoreError> {
+        let damage = match Store::open_keyed(path, key) {
             Ok(store) => match store.quick_check() {
                 Ok(()) => {
                     return Ok(Opened {
@@ -39,7 +43,7 @@ impl Store {
             "the database was damaged: moved aside (nothing deleted) and a fresh one started"
         );
         Ok(Opened {
-            store: Store::open(path)?,
+            store: Store::open_keyed(path, key)?,
             quarantined: Some(aside),
         })
     }
@@ -98,7 +102,7 @@ mod tests {
         let garbage = b"this is not an SQLite database, but it is somebody's data".repeat(100);
         std::fs::write(&path, &garbage).unwrap();
 
-        let opened = Store::open_or_quarantine(&path, now()).unwrap();
+        let opened = Store::open_or_quarantine(&path, None, now()).unwrap();
         let aside = opened.quarantined.expect("reported");
         assert_eq!(aside, dir.path().join("kiosk.db.corrupt-20261123T100000"));
         assert_eq!(
@@ -137,7 +141,7 @@ mod tests {
         }
         std::fs::write(&path, &bytes).unwrap();
 
-        let opened = Store::open_or_quarantine(&path, now()).unwrap();
+        let opened = Store::open_or_quarantine(&path, None, now()).unwrap();
         let aside = opened.quarantined.expect("damage is detected");
         assert_eq!(std::fs::read(aside).unwrap(), bytes);
         assert_eq!(opened.store.open_help_requests().unwrap(), 0);
@@ -148,7 +152,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kiosk.db");
         drop(Store::open(&path).unwrap());
-        let opened = Store::open_or_quarantine(&path, now()).unwrap();
+        let opened = Store::open_or_quarantine(&path, None, now()).unwrap();
         assert!(opened.quarantined.is_none());
         let names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -166,7 +170,7 @@ mod tests {
             conn.pragma_update(None, "user_version", 999).unwrap();
         }
         assert!(matches!(
-            Store::open_or_quarantine(&path, now()),
+            Store::open_or_quarantine(&path, None, now()),
             Err(StoreError::TooNew { .. })
         ));
         assert!(path.exists(), "left where it was");

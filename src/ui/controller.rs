@@ -68,8 +68,13 @@ pub struct Controller<C: Clock + 'static> {
     typical_wait_minutes: u32,
     idle_timer: Timer,
     tick_timer: Timer,
+    /// Housekeeping while the kiosk runs: the retention purge.
+    maintenance_timer: Timer,
     me: Weak<RefCell<Controller<C>>>,
 }
+
+/// How often patient data past retention is looked for.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// Wires the window's callbacks to a new controller and shows the welcome screen.
 pub fn connect<C: Clock + 'static>(
@@ -90,10 +95,20 @@ pub fn connect<C: Clock + 'static>(
             settings,
             idle_timer: Timer::default(),
             tick_timer: Timer::default(),
+            maintenance_timer: Timer::default(),
             me: me.clone(),
         })
     });
     bind_callbacks(window, &controller);
+    {
+        let mut c = controller.borrow_mut();
+        c.maintenance();
+        let weak = Rc::downgrade(&controller);
+        c.maintenance_timer
+            .start(TimerMode::Repeated, MAINTENANCE_EVERY, move || {
+                with(&weak, Controller::maintenance);
+            });
+    }
     controller.borrow_mut().start_over();
     controller.borrow_mut().show();
     controller
@@ -560,6 +575,13 @@ impl<C: Clock + 'static> Controller<C> {
         }
         if let Some(step) = self.session.previous_step() {
             self.go_to(step);
+        }
+    }
+
+    /// The retention purge; a failure is logged and retried at the next round.
+    fn maintenance(&mut self) {
+        if let Err(e) = self.service.purge_expired() {
+            tracing::error!(error = %e, "retention purge failed; will retry");
         }
     }
 
