@@ -9,6 +9,7 @@ slint::include_modules!();
 
 pub mod app;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod fhir;
 pub mod store;

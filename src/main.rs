@@ -37,7 +37,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Clone)]
 enum Command {
     /// Start the kiosk (the default). With no server configured it runs the demo practice.
     Run {
@@ -59,6 +59,10 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Check configuration, database key, database integrity, display, fonts, forms and
+    /// the server; print each as ok or a precise problem with its fix. Changes nothing.
+    /// Exits non-zero when something fails.
+    Doctor,
     /// Draw screens to PNG files with the software renderer; no display needed.
     Render {
         /// A screen name, or "all".
@@ -83,8 +87,16 @@ enum Command {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     telemetry::init(cli.verbose);
-    let config = load_config(&cli)?;
-    match cli.command.unwrap_or(Command::Run { fullscreen: false }) {
+    let command = cli
+        .command
+        .clone()
+        .unwrap_or(Command::Run { fullscreen: false });
+    if let Command::Doctor = command {
+        return doctor(&cli);
+    }
+    let (config, _) = load_config(&cli)?;
+    match command {
+        Command::Doctor => doctor(&cli),
         Command::Run { fullscreen } => run(&config, fullscreen),
         Command::Sync { once: _ } => sync_once(&config),
         Command::DemoBundle { out } => {
@@ -162,7 +174,8 @@ fn main() -> Result<()> {
     }
 }
 
-fn load_config(cli: &Cli) -> Result<Config> {
+/// Loads the configuration; each problem is logged and comes back for `doctor`.
+fn load_config(cli: &Cli) -> Result<(Config, Vec<config::ConfigProblem>)> {
     let default = PathBuf::from(config::DEFAULT_CONFIG_PATH);
     let path = match &cli.config {
         Some(p) => Some(p.clone()),
@@ -179,7 +192,33 @@ fn load_config(cli: &Cli) -> Result<Config> {
     if let Some(url) = &cli.server {
         config.server_url = Some(url.clone());
     }
-    Ok(config)
+    Ok((config, problems))
+}
+
+/// `doctor`: every finding printed, local ones first; exit status 1 when one failed.
+fn doctor(cli: &Cli) -> Result<()> {
+    use checkin_kiosk::doctor::{check_local, check_server, Verdict};
+    let (config, problems) = match load_config(cli) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            println!("FAIL configuration: {e:#}");
+            println!("     fix: correct the file; every key is documented in packaging/kiosk.toml");
+            std::process::exit(1);
+        }
+    };
+    let mut findings = check_local(&config, &problems, &|k| std::env::var(k).ok());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    findings.extend(runtime.block_on(check_server(&config)));
+    for f in &findings {
+        println!("{f}");
+    }
+    if findings.iter().any(|f| f.verdict == Verdict::Fail) {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// The environment as text; a value that is not UTF-8 is read lossily rather than panicking.

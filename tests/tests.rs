@@ -5,6 +5,7 @@ mod util;
 
 mod accessibility;
 mod catalogue;
+mod doctor;
 mod forms_fhir;
 mod forms_flow;
 mod patient_flow;

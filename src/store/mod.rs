@@ -24,6 +24,13 @@ pub use retention::PurgeReport;
 
 pub const DB_FILE_NAME: &str = "kiosk.db";
 
+/// What `Store::inspect` found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DatabaseHealth {
+    pub schema: i64,
+    pub outbox: OutboxCounts,
+}
+
 /// A storage failure. Display never contains patient data: only what was being done and
 /// SQLite's own error code and message (which name tables and constraints, never values).
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +171,35 @@ impl Store {
             "database opened"
         );
         Ok(Store { conn })
+    }
+
+    /// A read-only look at an existing database for `doctor`: the key opens it, SQLite's
+    /// integrity check passes, the schema is known. Changes nothing (no migration, no WAL
+    /// switch, no quarantine).
+    pub fn inspect(path: &Path, key: Option<&DatabaseKey>) -> Result<DatabaseHealth, StoreError> {
+        use rusqlite::OpenFlags;
+        if key.is_some() && is_plain_sqlite(path) {
+            return Err(StoreError::NotEncrypted {
+                path: path.to_owned(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(StoreError::sqlite("opening the database read-only"))?;
+        if let Some(key) = key {
+            apply_key(&conn, key, path)?;
+        }
+        let schema = migrations::refuse_newer(&conn)?;
+        let store = Store { conn };
+        store.quick_check()?;
+        let outbox = if schema >= 1 {
+            store.outbox_counts()?
+        } else {
+            OutboxCounts::default()
+        };
+        Ok(DatabaseHealth { schema, outbox })
     }
 
     /// Whether the file is encrypted (its first bytes are not SQLite's plain header).

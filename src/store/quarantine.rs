@@ -49,7 +49,7 @@ impl Store {
     }
 
     /// SQLite's own consistency check of every page and index.
-    fn quick_check(&self) -> Result<(), StoreError> {
+    pub(super) fn quick_check(&self) -> Result<(), StoreError> {
         let verdict: String = self
             .conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
