@@ -254,7 +254,8 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
     let opened =
         Store::open_or_quarantine(&db_path, key.as_ref(), chrono::Local::now().naive_local())
             .with_context(|| format!("opening the database {}", db_path.display()))?;
-    // A quarantined database is logged by the store (for IT); staff mode will show it too.
+    // A quarantined database is logged by the store (for IT) and shown to staff.
+    let quarantined = opened.quarantined.is_some();
     let store = opened.store;
     let mut service = CheckInService::new(store, SystemClock, ServiceConfig::from(config));
     let window = MainWindow::new().context("creating the kiosk window")?;
@@ -281,7 +282,12 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
     if fullscreen {
         window.window().set_fullscreen(true);
     }
-    let _controller = connect(&window, service, UiSettings::from(config));
+    let controller = connect(&window, service, UiSettings::from(config));
+    if quarantined {
+        controller
+            .borrow_mut()
+            .set_staff_alert("staff.database_quarantined");
+    }
     tracing::info!(kiosk_id = %config.kiosk_id, "kiosk ready");
     window.run().context("running the kiosk window")?;
     Ok(())

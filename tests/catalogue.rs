@@ -201,3 +201,42 @@ fn spanish_changes_every_visible_string_on_every_screen() {
         );
     }
 }
+
+/// The fonts compiled into the kiosk draw every character of every catalogue, of every
+/// language's own name, and of the shipped forms: a bare image needs no system fonts.
+#[test]
+fn the_bundled_fonts_cover_every_character_the_kiosk_shows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = String::new();
+    for (code, _) in LANGUAGES {
+        text.extend(catalogue(code).into_values());
+        text.push_str(checkin_kiosk::ui::i18n::language_name(code));
+    }
+    for entry in std::fs::read_dir(root.join("assets/forms")).expect("forms") {
+        text.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("form"));
+    }
+    // Symbols written into the .slint files themselves (arrows, marks).
+    for dir in ["ui", "ui/pages", "ui/widgets"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("ui dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "slint") {
+                let source = std::fs::read_to_string(&path).expect("slint file");
+                text.extend(source.chars().filter(|c| !c.is_ascii()));
+            }
+        }
+    }
+    let needed: BTreeSet<char> = text.chars().filter(|c| !c.is_control()).collect();
+    assert!(
+        needed.contains(&'ñ') && needed.contains(&'¿'),
+        "the texts were read"
+    );
+    for font in ["NotoSans-Regular.ttf", "NotoSans-Bold.ttf"] {
+        let data = std::fs::read(root.join("assets/fonts").join(font)).expect("font file");
+        let face = ttf_parser::Face::parse(&data, 0).expect("a font");
+        let missing: String = needed
+            .iter()
+            .filter(|c| face.glyph_index(**c).is_none())
+            .collect();
+        assert!(missing.is_empty(), "{font} has no glyph for {missing:?}");
+    }
+}

@@ -176,3 +176,55 @@ fn before_files(dir: &std::path::Path) -> usize {
         .filter(|n| dir.join(n).exists())
         .count()
 }
+
+#[test]
+fn a_corrupted_database_is_set_aside_and_the_kiosk_starts_and_tells_staff() {
+    use checkin_kiosk::ui::{connect, UiSettings};
+    use checkin_kiosk::MainWindow;
+    use slint::ComponentHandle;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("kiosk.db");
+    let damaged = b"half a database, then the power went".repeat(300);
+    std::fs::write(&path, &damaged).expect("write");
+
+    // The start-up path of `checkin-kiosk run`.
+    let opened = Store::open_or_quarantine(&path, None, test_now()).expect("starts");
+    let aside = opened.quarantined.expect("reported as quarantined");
+    assert_eq!(
+        std::fs::read(&aside).expect("kept"),
+        damaged,
+        "nothing deleted"
+    );
+    i_slint_backend_testing::init_no_event_loop();
+    let config = Config::default();
+    let mut service = CheckInService::new(
+        opened.store,
+        FixedClock::new(test_now()),
+        ServiceConfig::from(&config),
+    );
+    service.seed_demo().expect("demo");
+    let window = MainWindow::new().expect("window");
+    let controller = connect(&window, service, UiSettings::from(&config));
+    controller
+        .borrow_mut()
+        .set_staff_alert("staff.database_quarantined");
+    window.show().expect("show");
+    crate::util::settle();
+    let texts: Vec<String> = i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+        &window,
+        &checkin_kiosk::ui::i18n::tr("en", "staff.database_quarantined"),
+    )
+    .map(|e| e.accessible_label().unwrap_or_default().to_string())
+    .collect();
+    assert_eq!(texts.len(), 1, "staff see the alert on the welcome screen");
+    assert!(
+        !i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+            &window,
+            &checkin_kiosk::ui::i18n::tr("en", "welcome.check_in"),
+        )
+        .collect::<Vec<_>>()
+        .is_empty(),
+        "and patients can check in"
+    );
+}

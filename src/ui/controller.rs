@@ -68,6 +68,8 @@ pub struct Controller<C: Clock + 'static> {
     typical_wait_minutes: u32,
     idle_timer: Timer,
     tick_timer: Timer,
+    /// A translation key for a line staff must see on the welcome screen.
+    staff_alert: Option<&'static str>,
     /// Housekeeping while the kiosk runs: the retention purge.
     maintenance_timer: Timer,
     me: Weak<RefCell<Controller<C>>>,
@@ -96,6 +98,7 @@ pub fn connect<C: Clock + 'static>(
             idle_timer: Timer::default(),
             tick_timer: Timer::default(),
             maintenance_timer: Timer::default(),
+            staff_alert: None,
             me: me.clone(),
         })
     });
@@ -578,6 +581,12 @@ impl<C: Clock + 'static> Controller<C> {
         }
     }
 
+    /// Shows `key` to staff on the welcome screen until the kiosk restarts.
+    pub fn set_staff_alert(&mut self, key: &'static str) {
+        self.staff_alert = Some(key);
+        self.show();
+    }
+
     /// The retention purge; a failure is logged and retried at the next round.
     fn maintenance(&mut self) {
         if let Err(e) = self.service.purge_expired() {
@@ -827,6 +836,12 @@ impl<C: Clock + 'static> Controller<C> {
                 &[("minutes", self.typical_wait_minutes.to_string())],
             )
             .into(),
+        );
+        kiosk.set_staff_alert(
+            self.staff_alert
+                .map(|k| tr(&lang, k))
+                .unwrap_or_default()
+                .into(),
         );
         kiosk.set_notice(
             s.notice_key
