@@ -92,7 +92,11 @@ fn the_general_intake_and_a_signed_consent_are_stored_with_the_check_in() {
     k.type_keys("03091984");
     k.tap_tr("nav.next");
     k.tap_tr("confirm.yes");
-    assert!(k.has("Before your visit"), "the intake form's title");
+    assert!(
+        k.has("Before your visit · page 1 of 11"),
+        "the intake form's title and progress: {:?}",
+        k.visible_texts()
+    );
     assert_eq!(
         k.count("check_ins"),
         0,
@@ -198,7 +202,13 @@ fn the_general_intake_and_a_signed_consent_are_stored_with_the_check_in() {
     k.tap_tr("nav.next");
 
     // The privacy acknowledgement, signed with a finger.
-    assert!(k.has("Notice of Privacy Practices"));
+    assert!(
+        k.visible_texts()
+            .iter()
+            .any(|t| t.starts_with("Notice of Privacy Practices · page")),
+        "{:?}",
+        k.visible_texts()
+    );
     k.tap(&k.tr("form.yes"));
     k.tap_tr("nav.next");
     k.tap("I am the patient");

@@ -860,7 +860,18 @@ impl<C: Clock + 'static> Controller<C> {
             (Some((n, m)), _) => tr_with(
                 &lang,
                 "form.progress",
-                &[("page", n.to_string()), ("pages", m.to_string())],
+                &[
+                    (
+                        "form",
+                        s.forms
+                            .as_ref()
+                            .and_then(|r| r.form())
+                            .map(|f| f.title_in(&lang).to_owned())
+                            .unwrap_or_default(),
+                    ),
+                    ("page", n.to_string()),
+                    ("pages", m.to_string()),
+                ],
             ),
             (None, Some((n, m))) => tr_with(
                 &lang,

@@ -18,7 +18,6 @@ pub fn show_form(
     rows_compact: Vec<KeyRow>,
 ) {
     let adapter = window.global::<FormAdapter>();
-    adapter.set_title(run.form().map_or("", |f| f.title_in(lang)).into());
     adapter.set_reviewing(run.reviewing);
     adapter.set_page_key(run.page_key().into());
     adapter.set_has_problems(!run.problems.is_empty());
