@@ -334,3 +334,49 @@ fn base64_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn a_broken_form_is_skipped_patients_get_the_others_and_staff_are_told() {
+    let forms = tempfile::tempdir().expect("dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/forms");
+    std::fs::copy(
+        root.join("phq2-screening.json"),
+        forms.path().join("phq2-screening.json"),
+    )
+    .expect("copy");
+    // An enableWhen that points at a question that does not exist.
+    let broken = std::fs::read_to_string(root.join("general-intake.json"))
+        .expect("form")
+        .replace(
+            "\"question\": \"age-group\"",
+            "\"question\": \"no-such-question\"",
+        );
+    std::fs::write(forms.path().join("general-intake.json"), broken).expect("write");
+    let mut config = Config::default();
+    config.forms.dir = Some(forms.path().to_path_buf());
+    config.forms.appointment_types.insert(
+        "visit".into(),
+        vec!["general-intake".into(), "phq2-screening".into()],
+    );
+
+    let k = start_kiosk(config);
+    assert!(
+        k.has(&k.tr("staff.form_problem")),
+        "staff see it on the welcome screen: {:?}",
+        k.visible_texts()
+    );
+    k.tap_tr("welcome.check_in");
+    k.tap_tr("choose.appointment");
+    k.type_keys("MUNOZ");
+    k.tap_tr("nav.next");
+    k.type_keys("03091984");
+    k.tap_tr("nav.next");
+    k.tap_tr("confirm.yes");
+    assert!(
+        k.visible_texts()
+            .iter()
+            .any(|t| t == "Mood check (PHQ-2) · page 1 of 2"),
+        "the working form is offered: {:?}",
+        k.visible_texts()
+    );
+}

@@ -88,6 +88,8 @@ pub fn connect<C: Clock + 'static>(
         .global::<Tr>()
         .on_lookup(|lang, key| i18n::tr(&lang, &key).into());
     let typical_wait_minutes = service.config().wait.minutes_per_patient;
+    // A broken form file: patients get the other forms, staff are told.
+    let staff_alert = (!service.forms().problems().is_empty()).then_some("staff.form_problem");
     let controller = Rc::new_cyclic(|me| {
         RefCell::new(Controller {
             window: window.as_weak(),
@@ -98,7 +100,7 @@ pub fn connect<C: Clock + 'static>(
             idle_timer: Timer::default(),
             tick_timer: Timer::default(),
             maintenance_timer: Timer::default(),
-            staff_alert: None,
+            staff_alert,
             me: me.clone(),
         })
     });
