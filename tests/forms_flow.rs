@@ -85,12 +85,7 @@ fn the_general_intake_and_a_signed_consent_are_stored_with_the_check_in() {
 
     // The default configuration gives a "visit" the general intake and the privacy notice.
     let k = start_kiosk(Config::default());
-    k.tap_tr("welcome.check_in");
-    k.tap_tr("choose.appointment");
-    k.type_keys("MUNOZ");
-    k.tap_tr("nav.next");
-    k.type_keys("03091984");
-    k.tap_tr("nav.next");
+    k.identify("MUNOZ", "03091984");
     k.tap_tr("confirm.yes");
     assert!(
         k.has("Before your visit · page 1 of 11"),
@@ -365,12 +360,7 @@ fn a_broken_form_is_skipped_patients_get_the_others_and_staff_are_told() {
         "staff see it on the welcome screen: {:?}",
         k.visible_texts()
     );
-    k.tap_tr("welcome.check_in");
-    k.tap_tr("choose.appointment");
-    k.type_keys("MUNOZ");
-    k.tap_tr("nav.next");
-    k.type_keys("03091984");
-    k.tap_tr("nav.next");
+    k.identify("MUNOZ", "03091984");
     k.tap_tr("confirm.yes");
     assert!(
         k.visible_texts()

@@ -6,29 +6,16 @@ use checkin_kiosk::config::Config;
 use checkin_kiosk::TextEntryAdapter;
 use slint::ComponentHandle;
 
-use crate::util::{advance, start_kiosk, without_forms, TestKiosk};
+use crate::util::{advance, start_kiosk, without_forms};
 
 /// María Muñoz of the demo practice, born 9 March 1984, typed as month, day, year (English).
 const MARIA_FAMILY_TYPED: &str = "MUNOZ";
 const MARIA_BIRTH_MDY: &str = "03091984";
 
-fn identify(k: &TestKiosk, family: &str, birth_digits: &str) {
-    k.tap_tr("welcome.check_in");
-    k.tap_tr("choose.appointment");
-    k.type_keys(family);
-    k.tap_tr("nav.next");
-    assert!(
-        k.has_tr("identify.birth_date"),
-        "the birth date page follows the name"
-    );
-    k.type_keys(birth_digits);
-    k.tap_tr("nav.next");
-}
-
 #[test]
 fn an_appointment_is_found_by_name_ignoring_case_and_accents_and_checked_in_once() {
     let k = start_kiosk(without_forms());
-    identify(&k, MARIA_FAMILY_TYPED, MARIA_BIRTH_MDY);
+    k.identify(MARIA_FAMILY_TYPED, MARIA_BIRTH_MDY);
 
     assert!(
         k.has_tr("confirm.title"),
@@ -67,7 +54,7 @@ fn an_appointment_is_found_by_name_ignoring_case_and_accents_and_checked_in_once
 #[test]
 fn a_wrong_birth_date_sends_the_patient_to_the_desk_and_writes_nothing() {
     let k = start_kiosk(without_forms());
-    identify(&k, MARIA_FAMILY_TYPED, "03101984");
+    k.identify(MARIA_FAMILY_TYPED, "03101984");
     assert!(k.has_tr("desk.not_found.title"));
     assert!(!k.has("María M."));
     assert_eq!(k.count("check_ins"), 0);
@@ -78,7 +65,7 @@ fn a_wrong_birth_date_sends_the_patient_to_the_desk_and_writes_nothing() {
 fn two_patients_sharing_a_family_name_are_told_apart_by_birth_date() {
     let k = start_kiosk(without_forms());
     // Ana García, born 15 January 1962; José García shares the family name.
-    identify(&k, "garcia", "01151962");
+    k.identify("garcia", "01151962");
     assert!(k.has("Ana G."), "{:?}", k.visible_texts());
     assert!(!k.has("José G."));
 }
@@ -218,12 +205,12 @@ fn help_is_on_every_screen_and_raises_a_request() {
 fn repeated_failed_look_ups_are_slowed_down_with_a_plain_message() {
     let k = start_kiosk(without_forms());
     for _ in 0..3 {
-        identify(&k, "NOBODY", "01011950");
+        k.identify("NOBODY", "01011950");
         assert!(k.has_tr("desk.not_found.title"));
         k.tap_tr("desk.ok");
     }
     // The fourth try, straight away: the kiosk asks for a pause and keeps what was typed.
-    identify(&k, MARIA_FAMILY_TYPED, MARIA_BIRTH_MDY);
+    k.identify(MARIA_FAMILY_TYPED, MARIA_BIRTH_MDY);
     assert!(k.has_tr("error.slow_down"), "{:?}", k.visible_texts());
     assert!(
         k.has_tr("identify.birth_date"),

@@ -10,12 +10,7 @@ fn full_check_ins_log_no_patient_data_at_trace_level() {
 
     let k = start_kiosk(without_forms());
     // An appointment, found by a misspelt-accent name, checked in.
-    k.tap_tr("welcome.check_in");
-    k.tap_tr("choose.appointment");
-    k.type_keys("MUNOZ");
-    k.tap_tr("nav.next");
-    k.type_keys("03091984");
-    k.tap_tr("nav.next");
+    k.identify("MUNOZ", "03091984");
     k.tap_tr("confirm.yes");
     k.tap_tr("done.finish");
     // A failed attempt.

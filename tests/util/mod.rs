@@ -122,6 +122,21 @@ impl TestKiosk {
         }
     }
 
+    /// From the welcome screen: "I have an appointment", the family name and the birth date
+    /// (digits in the language's order) typed on the keyboards.
+    pub fn identify(&self, family: &str, birth_digits: &str) {
+        self.tap_tr("welcome.check_in");
+        self.tap_tr("choose.appointment");
+        self.type_keys(family);
+        self.tap_tr("nav.next");
+        assert!(
+            self.has_tr("identify.birth_date"),
+            "the birth date page follows the name"
+        );
+        self.type_keys(birth_digits);
+        self.tap_tr("nav.next");
+    }
+
     pub fn tr(&self, key: &str) -> String {
         let lang = self.controller.borrow().session().language.clone();
         checkin_kiosk::ui::i18n::tr(&lang, key)
