@@ -498,3 +498,122 @@ fn date_input(d: NaiveDate, lang: &str) -> DateInput {
         active: date_order(lang).len().saturating_sub(1),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::FormCatalogue;
+    use crate::config::FormsConfig;
+
+    fn run(names: &[&str]) -> FormRun {
+        let catalogue = FormCatalogue::load(&FormsConfig::default());
+        let forms = names
+            .iter()
+            .map(|n| {
+                catalogue
+                    .forms()
+                    .iter()
+                    .find(|q| q.source_name() == format!("{n}.json"))
+                    .cloned()
+                    .unwrap()
+            })
+            .collect();
+        FormRun::new(forms).unwrap()
+    }
+
+    fn codes(r: &FormRun, link: &str) -> usize {
+        match r.answers().and_then(|a| a.get(link)) {
+            Some(Answer::Choice(c)) => c.len(),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn multiple_choice_toggles_and_single_choice_replaces() {
+        let mut r = run(&["general-intake"]);
+        r.choose("reason", 1);
+        r.choose("reason", 6);
+        assert_eq!(codes(&r, "reason"), 2);
+        r.choose("reason", 1);
+        assert_eq!(codes(&r, "reason"), 1, "a second tap takes it back");
+        r.choose("age-group", 0);
+        r.choose("age-group", 2);
+        assert_eq!(codes(&r, "age-group"), 1, "one answer only");
+        r.choose("age-group", 99);
+        assert_eq!(
+            codes(&r, "age-group"),
+            1,
+            "an option that is not there changes nothing"
+        );
+    }
+
+    #[test]
+    fn next_refuses_missing_answers_then_walks_forms_to_the_review_and_back_keeps_answers() {
+        let mut r = run(&["phq2-screening", "privacy-acknowledgement"]);
+        assert_eq!(r.progress(), (1, 5));
+        assert_eq!(r.advance(), Advance::Stay);
+        assert_eq!(r.problems.len(), 1);
+        r.choose("phq2-1", 0);
+        assert!(r.problems.is_empty(), "answering clears the problem");
+        assert_eq!(r.advance(), Advance::NextPage);
+        r.choose("phq2-2", 3);
+        assert_eq!(r.advance(), Advance::NextPage, "on to the second form");
+        assert_eq!(r.progress(), (3, 5));
+        assert!(r.back());
+        assert!(r.back());
+        assert_eq!(codes(&r, "phq2-1"), 1, "answers kept going back");
+        assert!(!r.back(), "the first page: the flow goes back further");
+    }
+
+    #[test]
+    fn change_from_the_review_returns_to_the_review() {
+        let mut r = run(&["phq2-screening"]);
+        r.choose("phq2-1", 0);
+        r.advance();
+        r.choose("phq2-2", 0);
+        assert_eq!(r.advance(), Advance::Review);
+        assert!(r.reviewing);
+        assert!(r.completed().is_ok());
+        r.change(0, "phq2-1");
+        assert!(!r.reviewing);
+        assert_eq!(r.page_key(), "0:0");
+        r.choose("phq2-1", 2);
+        assert_eq!(r.advance(), Advance::Review, "straight back to the review");
+    }
+
+    #[test]
+    fn typed_answers_keep_their_kind_and_open_choice_takes_typed_text() {
+        let mut r = run(&["general-intake"]);
+        r.edit("pain", "en");
+        r.type_text("1x2", "en");
+        assert_eq!(r.editor.as_ref().unwrap().text, "12", "digits only");
+        r.finish_editing();
+        assert_eq!(r.answers().unwrap().get("pain"), Some(&Answer::Integer(12)));
+        r.edit("weight", "en");
+        r.type_text("72,5", "en");
+        r.finish_editing();
+        assert_eq!(
+            r.answers().unwrap().get("weight").map(Answer::kind),
+            Some("decimal")
+        );
+        r.edit("pharmacy", "en");
+        r.type_text("ELM STREET", "en");
+        r.finish_editing();
+        let item = r.form().unwrap().item("pharmacy").unwrap().clone();
+        assert_eq!(r.other_text(&item).as_deref(), Some("Elm Street"));
+        r.choose("pharmacy", 0);
+        assert_eq!(
+            r.other_text(&item),
+            None,
+            "an option replaces the typed answer"
+        );
+        r.edit("symptoms-since", "es");
+        r.type_text("31022026", "es");
+        r.finish_editing();
+        assert_eq!(
+            r.answers().unwrap().get("symptoms-since").map(Answer::kind),
+            Some("text"),
+            "31 February stays as text, so validation names it"
+        );
+    }
+}
