@@ -12,4 +12,5 @@ mod patient_flow;
 mod privacy;
 mod render;
 mod store_file;
+mod sync_hostile;
 mod sync_server;
