@@ -4,10 +4,6 @@
 //! server sent, and nothing panics. The server here is ours on purpose: a real FHIR server
 //! does not send garbage.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use checkin_kiosk::app::demo;
@@ -15,111 +11,9 @@ use checkin_kiosk::store::Store;
 use serde_json::json;
 
 use crate::util::fhir::{block_on, sync_config, syncer};
+use crate::util::hostile::{hostile, hostile_at, Hostile, Reply};
 use crate::util::logs::{assert_no_patient_data, capture_logs, patient_secrets};
 use crate::util::test_now;
-
-/// What the hostile server sends back, whatever was asked.
-#[derive(Clone)]
-enum Reply {
-    Json(serde_json::Value),
-    Raw {
-        content_type: &'static str,
-        body: Vec<u8>,
-    },
-    /// Headers promise `promised` bytes; `sent` are written, then the connection closes.
-    Truncated {
-        promised: usize,
-        sent: Vec<u8>,
-    },
-    /// A 200 whose body is `size` bytes of JSON-looking filler, streamed.
-    Huge {
-        size: usize,
-    },
-}
-
-struct Hostile {
-    url: String,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for Hostile {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn read_request(stream: &mut TcpStream) {
-    let mut buf = [0u8; 4096];
-    let mut seen = Vec::new();
-    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => seen.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-fn respond(stream: &mut TcpStream, reply: &Reply) -> std::io::Result<()> {
-    let head = |len: usize, ct: &str| {
-        format!("HTTP/1.1 200 OK\r\nContent-Type: {ct}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
-    };
-    match reply {
-        Reply::Json(v) => {
-            let body = serde_json::to_vec(v).unwrap_or_default();
-            stream.write_all(head(body.len(), "application/fhir+json").as_bytes())?;
-            stream.write_all(&body)
-        }
-        Reply::Raw { content_type, body } => {
-            stream.write_all(head(body.len(), content_type).as_bytes())?;
-            stream.write_all(body)
-        }
-        Reply::Truncated { promised, sent } => {
-            stream.write_all(head(*promised, "application/fhir+json").as_bytes())?;
-            stream.write_all(sent)
-        }
-        Reply::Huge { size } => {
-            stream.write_all(head(*size, "application/fhir+json").as_bytes())?;
-            stream.write_all(b"{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"x\":\"")?;
-            let chunk = vec![b'a'; 64 * 1024];
-            let mut left = size.saturating_sub(48);
-            while left > 0 {
-                let n = left.min(chunk.len());
-                stream.write_all(&chunk[..n])?;
-                left -= n;
-            }
-            Ok(())
-        }
-    }
-}
-
-fn hostile(reply: Reply) -> Hostile {
-    hostile_at(|_| reply)
-}
-
-/// A hostile server whose reply may name its own address (for links back to itself).
-fn hostile_at(reply: impl FnOnce(&str) -> Reply) -> Hostile {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("nonblocking");
-    let port = listener.local_addr().expect("addr").port();
-    let url = format!("http://127.0.0.1:{port}/fhir/R4");
-    let reply = reply(&url);
-    let stop = Arc::new(AtomicBool::new(false));
-    let stopping = stop.clone();
-    std::thread::spawn(move || {
-        while !stopping.load(Ordering::SeqCst) {
-            match listener.accept() {
-                Ok((mut stream, _)) => {
-                    let _ = stream.set_nonblocking(false);
-                    read_request(&mut stream);
-                    // A client that stops reading (the size limit) ends the write: fine.
-                    let _ = respond(&mut stream, &reply);
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(5)),
-            }
-        }
-    });
-    Hostile { url, stop }
-}
 
 fn searchset(entries: serde_json::Value, next: Option<String>) -> serde_json::Value {
     let mut b = json!({

@@ -14,3 +14,4 @@ mod render;
 mod store_file;
 mod sync_hostile;
 mod sync_server;
+mod sync_ui_latency;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fhir;
+pub mod hostile;
 pub mod logs;
 
 use std::cell::RefCell;
