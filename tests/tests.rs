@@ -9,4 +9,5 @@ mod patient_flow;
 mod privacy;
 mod render;
 mod store_file;
+mod sync_faults;
 mod sync_server;
