@@ -12,6 +12,7 @@ mod patient_flow;
 mod privacy;
 mod render;
 mod store_file;
+mod sync_crash;
 mod sync_faults;
 mod sync_hostile;
 mod sync_server;
