@@ -20,13 +20,27 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: all present"
-  exit 0
-fi
-
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "system packages: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+else
+  echo "system packages: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Node.js >= 20.19 for the FHIR test peer (tests/fhir-server, Medplum's router). Debian 12
+# ships Node 18: then npm installs Node 22 from the npm registry as /usr/local/bin/node.
+node_major() { node -e 'const [a, b] = process.versions.node.split(".").map(Number); console.log(a * 100 + b)' 2>/dev/null || echo 0; }
+if ! command -v npm >/dev/null 2>&1; then
+  echo "system packages: installing nodejs npm"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if [ "$(node_major)" -lt 2019 ]; then
+  echo "node $(node --version 2>/dev/null || echo none) is too old for the FHIR test peer: installing Node 22 from npm"
+  $sudo npm install -g --no-audit --no-fund node@22
+  hash -r
+fi
+echo "node: $(node --version)"
