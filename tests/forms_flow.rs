@@ -112,8 +112,10 @@ fn the_general_intake_and_a_signed_consent_are_stored_with_the_check_in() {
     k.tap("Feeling sick (cold, fever, cough)");
     assert!(!k.has(other_question));
     k.tap("Something else");
-    scroll_down(&k);
-    assert!(k.has(other_question), "conditional question appears");
+    assert!(
+        k.has(other_question),
+        "the question that appears is scrolled into view"
+    );
     k.tap("Something else");
     assert!(!k.has(other_question), "and disappears");
     k.tap("Something else");
@@ -147,13 +149,13 @@ fn the_general_intake_and_a_signed_consent_are_stored_with_the_check_in() {
     k.tap("56 or older");
     assert!(!k.has("Could you be pregnant?"));
     k.tap("12 to 55");
-    scroll_down(&k);
-    assert!(k.has("Could you be pregnant?"));
+    assert!(k.has("Could you be pregnant?"), "scrolled into view");
     k.tap_tr("nav.next");
     assert!(
         shows_problem(&k, &k.tr("form.required")),
         "pregnancy now required"
     );
+    scroll_down(&k);
     k.tap("No");
     k.tap_tr("nav.next");
 
