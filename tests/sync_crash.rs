@@ -204,19 +204,8 @@ fn fifty_sigkills_lose_nothing_and_duplicate_nothing() {
         assert!(!status.success(), "round {round}: the child was killed");
         let acks = reader.join().expect("reader");
         let _ = drain.join();
-        let n_acks = acks.len();
         acked.extend(acks);
         db_check(&db, &acked);
-        if std::env::var("CRASH_DEBUG").is_ok() {
-            let c = rusqlite::Connection::open(&db).expect("db");
-            let n: i64 = c
-                .query_row("SELECT COUNT(*) FROM check_ins", [], |r| r.get(0))
-                .expect("n");
-            eprintln!(
-                "round {round}: {n_acks} acks, {} acked, {n} in db",
-                acked.len()
-            );
-        }
         let c = rusqlite::Connection::open(&db).expect("db");
         pending_at_kill += c
             .query_row(
