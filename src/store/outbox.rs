@@ -208,39 +208,6 @@ impl Store {
             .optional()
             .map_err(StoreError::sqlite("reading the outbox"))
     }
-
-    pub fn set_sync_state(
-        &mut self,
-        key: &str,
-        value: &str,
-        now: NaiveDateTime,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO sync_state (key, value, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value,
-                     updated_at = excluded.updated_at",
-                params![key, value, now],
-            )
-            .map(|_| ())
-            .map_err(StoreError::sqlite("saving the sync state"))
-    }
-
-    pub fn clear_sync_state(&mut self, key: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute("DELETE FROM sync_state WHERE key = ?1", [key])
-            .map(|_| ())
-            .map_err(StoreError::sqlite("saving the sync state"))
-    }
-
-    pub fn sync_state(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(StoreError::sqlite("reading the sync state"))
-    }
 }
 
 #[cfg(test)]

@@ -1,18 +1,70 @@
-//! Settings staff saved on the kiosk (the top configuration layer).
+//! Two small key/value tables: settings staff saved on the kiosk (the top configuration
+//! layer) and the sync worker's latest results for staff. One implementation for both.
 
 use chrono::NaiveDateTime;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
 
+#[derive(Clone, Copy)]
+enum KeyValue {
+    Settings,
+    SyncState,
+}
+
+impl KeyValue {
+    /// A fixed table name: never built from input.
+    fn table(self) -> &'static str {
+        match self {
+            KeyValue::Settings => "settings",
+            KeyValue::SyncState => "sync_state",
+        }
+    }
+
+    fn get(self, store: &Store, key: &str) -> Result<Option<String>, StoreError> {
+        store
+            .conn
+            .prepare_cached(&format!(
+                "SELECT value FROM {} WHERE key = ?1",
+                self.table()
+            ))
+            .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+            .map_err(StoreError::sqlite("reading a stored value"))
+    }
+
+    fn set(
+        self,
+        store: &mut Store,
+        key: &str,
+        value: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        store
+            .conn
+            .prepare_cached(&format!(
+                "INSERT INTO {} (key, value, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value,
+                     updated_at = excluded.updated_at",
+                self.table()
+            ))
+            .and_then(|mut st| st.execute(params![key, value, now]))
+            .map(|_| ())
+            .map_err(StoreError::sqlite("saving a stored value"))
+    }
+
+    fn clear(self, store: &mut Store, key: &str) -> Result<(), StoreError> {
+        store
+            .conn
+            .prepare_cached(&format!("DELETE FROM {} WHERE key = ?1", self.table()))
+            .and_then(|mut st| st.execute([key]))
+            .map(|_| ())
+            .map_err(StoreError::sqlite("clearing a stored value"))
+    }
+}
+
 impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(StoreError::sqlite("reading a setting"))
+        KeyValue::Settings.get(self, key)
     }
 
     pub fn set_setting(
@@ -21,15 +73,25 @@ impl Store {
         value: &str,
         now: NaiveDateTime,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value,
-                     updated_at = excluded.updated_at",
-                params![key, value, now],
-            )
-            .map(|_| ())
-            .map_err(StoreError::sqlite("saving a setting"))
+        KeyValue::Settings.set(self, key, value, now)
+    }
+
+    /// The sync worker's latest results (last pull, problems), kept for staff.
+    pub fn sync_state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        KeyValue::SyncState.get(self, key)
+    }
+
+    pub fn set_sync_state(
+        &mut self,
+        key: &str,
+        value: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        KeyValue::SyncState.set(self, key, value, now)
+    }
+
+    pub fn clear_sync_state(&mut self, key: &str) -> Result<(), StoreError> {
+        KeyValue::SyncState.clear(self, key)
     }
 }
 
