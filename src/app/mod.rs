@@ -4,6 +4,7 @@
 pub mod demo;
 mod forms;
 mod service;
+mod staff;
 
 use std::cell::Cell;
 
@@ -13,6 +14,10 @@ pub use forms::{FormCatalogue, FormProblem};
 pub use service::{
     AnsweredForm, AppointmentView, CheckInService, ConfirmOutcome, Identification, ServiceConfig,
     Ticket,
+};
+pub use staff::{
+    pin_acceptable, staff_pin_hash, ArrivalRow, ArrivalStatus, BoardView, Insights, PinCheck,
+    PIN_ATTEMPTS, PIN_LOCKOUT_MINUTES,
 };
 
 use crate::domain::DomainError;
@@ -70,6 +75,11 @@ pub enum AppError {
     BadScan,
     #[error("too many failed look-ups in a row; next attempt accepted in {seconds} s")]
     SlowDown { seconds: u64 },
+    /// A staff PIN must be 4 to 8 digits, not all the same.
+    #[error("a staff PIN must be 4 to 8 digits, not all the same")]
+    PinFormat,
+    #[error("the staff PIN could not be hashed")]
+    PinHash,
     /// A form reached the check-in with a required answer missing or an invalid one.
     #[error("the form {form} is not complete ({problems} problems)")]
     FormIncomplete { form: String, problems: usize },
@@ -93,6 +103,8 @@ impl AppError {
             AppError::BadScan => "error.bad_scan",
             AppError::SlowDown { .. } => "error.slow_down",
             AppError::FormIncomplete { .. } => "error.form_incomplete",
+            AppError::PinFormat => "staff.pin.format",
+            AppError::PinHash => "error.store",
             AppError::Invalid(DomainError::BadScan) => "error.bad_scan",
             AppError::Invalid(DomainError::BadDate) => "error.bad_date",
             AppError::Invalid(DomainError::FutureDate) => "error.future_date",

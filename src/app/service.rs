@@ -10,9 +10,9 @@ use super::{demo, AppError, Clock, FormCatalogue};
 use crate::config::{Config, FormsConfig};
 use crate::domain::questionnaire::{Answers, Questionnaire};
 use crate::domain::{
-    arrival_decision, decide_match, estimate_wait, normalize_phone, parse_scan, typical_wait,
-    Appointment, AppointmentStatus, ArrivalDecision, ArrivalWindow, CheckInKind, CheckInState,
-    DeskReason, DomainError, MatchOutcome, WaitEstimate, WaitParams, WalkIn,
+    arrival_decision, decide_match, normalize_phone, parse_scan, Appointment, AppointmentStatus,
+    ArrivalDecision, ArrivalWindow, CheckInKind, CheckInState, DeskReason, DomainError,
+    MatchOutcome, WaitEstimate, WaitParams, WalkIn,
 };
 use crate::store::{NewCheckIn, NewResponse, PurgeReport, Store};
 
@@ -25,6 +25,9 @@ pub struct ServiceConfig {
     pub forms: FormsConfig,
     /// Hours patient data stays after the server acknowledged its check-in.
     pub retention_hours: u32,
+    /// The staff PIN's argon2 hash from the configuration (a PIN saved on the kiosk wins).
+    pub staff_pin_hash: Option<String>,
+    pub lobby_board: bool,
 }
 
 impl From<&Config> for ServiceConfig {
@@ -35,6 +38,8 @@ impl From<&Config> for ServiceConfig {
             qr_url_template: c.qr_url_template.clone(),
             forms: c.forms.clone(),
             retention_hours: c.database.retention_hours,
+            staff_pin_hash: c.staff_pin_hash.clone(),
+            lobby_board: c.lobby_board,
         }
     }
 }
@@ -94,6 +99,13 @@ pub struct Ticket {
     pub follow_url: Option<String>,
 }
 
+/// A check-in just committed: what its ticket screen needs.
+struct Committed {
+    check_in_id: String,
+    ticket: String,
+    qr_token: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfirmOutcome {
     CheckedIn(Ticket),
@@ -101,16 +113,16 @@ pub enum ConfirmOutcome {
 }
 
 pub struct CheckInService<C: Clock> {
-    store: Store,
-    clock: C,
-    config: ServiceConfig,
+    pub(super) store: Store,
+    pub(super) clock: C,
+    pub(super) config: ServiceConfig,
     forms: FormCatalogue,
     /// Failed identifications since the last success, and when the latest one happened:
     /// repeated failures are slowed down (domain::retry_delay).
     failed_identifications: u32,
     last_failure_at: Option<NaiveDateTime>,
     /// Called after each committed check-in: wakes the sync worker (architecture step 4).
-    after_commit: Option<Box<dyn Fn() + Send>>,
+    pub(super) after_commit: Option<Box<dyn Fn() + Send>>,
 }
 
 impl<C: Clock> CheckInService<C> {
@@ -353,20 +365,11 @@ impl<C: Clock> CheckInService<C> {
             None => self.responses(answered)?,
             Some(_) => Vec::new(),
         };
-        let (ticket, token) = self.commit(kind, state, responses)?;
+        let committed = self.commit(kind, state, responses)?;
         if let Some(reason) = desk {
             return Ok(ConfirmOutcome::SeeDesk(reason));
         }
-        let ahead = self
-            .store
-            .waiting_ahead(self.today(), &appt.clinician, appt.start)?;
-        let until_start = (appt.start - now).num_minutes();
-        Ok(ConfirmOutcome::CheckedIn(Ticket {
-            wait: estimate_wait(ahead, until_start, &self.config.wait),
-            ahead,
-            ticket,
-            follow_url: self.follow_url(&token),
-        }))
+        Ok(ConfirmOutcome::CheckedIn(self.ticket(committed)?))
     }
 
     /// A patient without an appointment: a ticket in the walk-in queue. The UI has checked
@@ -385,28 +388,32 @@ impl<C: Clock> CheckInService<C> {
             None => None,
         };
         let responses = self.responses(answered)?;
-        let (ticket, token) = self.commit(
+        let committed = self.commit(
             CheckInKind::WalkIn(walk_in),
             CheckInState::CheckedIn,
             responses,
         )?;
-        // Everyone checked in before this patient today (the queue has no "seen" yet).
-        let ahead = self.store.walk_ins_waiting(self.today())?.saturating_sub(1);
+        self.ticket(committed)
+    }
+
+    /// The ticket screen's facts: the estimate comes from the patient's queue (v2).
+    fn ticket(&self, committed: Committed) -> Result<Ticket, AppError> {
+        let wait = self.estimate_for(&committed.check_in_id)?;
         Ok(Ticket {
-            wait: estimate_wait(ahead, 0, &self.config.wait),
-            ahead,
-            ticket,
-            follow_url: self.follow_url(&token),
+            ahead: wait.ahead,
+            wait,
+            ticket: committed.ticket,
+            follow_url: self.follow_url(&committed.qr_token),
         })
     }
 
-    /// Commits a check-in with its outbox row; returns the ticket and the QR token.
+    /// Commits a check-in with its outbox row.
     fn commit(
         &mut self,
         kind: CheckInKind,
         state: CheckInState,
         responses: Vec<NewResponse>,
-    ) -> Result<(String, String), AppError> {
+    ) -> Result<Committed, AppError> {
         let started = Instant::now();
         let new = NewCheckIn {
             id: uuid::Uuid::new_v4().to_string(),
@@ -430,7 +437,11 @@ impl<C: Clock> CheckInService<C> {
         if let Some(nudge) = &self.after_commit {
             nudge();
         }
-        Ok((committed.ticket, new.qr_token))
+        Ok(Committed {
+            check_in_id: committed.id,
+            ticket: committed.ticket,
+            qr_token: new.qr_token,
+        })
     }
 
     fn follow_url(&self, token: &str) -> Option<String> {
@@ -451,20 +462,6 @@ impl<C: Clock> CheckInService<C> {
         let id = self.store.record_help_request(self.clock.now(), &screen)?;
         tracing::warn!(help_request = id, screen = %screen, "patient asked for help");
         Ok(())
-    }
-
-    /// Today's typical wait for the welcome screen. Until the kiosk observes real waits
-    /// (it needs a "seen" time from staff or the server), it is the median clinician queue
-    /// at the configured pace, and never less than the pace.
-    pub fn typical_wait_minutes(&self) -> Result<u32, AppError> {
-        let pace = self.config.wait.minutes_per_patient;
-        let queues: Vec<u32> = self
-            .store
-            .waiting_per_clinician(self.today())?
-            .into_iter()
-            .map(|n| n.saturating_mul(pace))
-            .collect();
-        Ok(typical_wait(&queues, &self.config.wait).max(pace))
     }
 }
 
@@ -497,6 +494,8 @@ mod tests {
             qr_url_template: Some("https://q.example/t/{token}".into()),
             forms: FormsConfig::default(),
             retention_hours: 24,
+            staff_pin_hash: None,
+            lobby_board: true,
         }
     }
 

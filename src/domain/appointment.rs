@@ -73,24 +73,29 @@ impl Patient {
     /// "María G.". The initial is the first letter with its accents (a whole character even
     /// when the name is stored decomposed), uppercased; leading apostrophes are skipped.
     pub fn display_name(&self) -> String {
-        use unicode_normalization::char::is_combining_mark;
-        use unicode_normalization::UnicodeNormalization;
+        display_name(&self.given_name, &self.family_name)
+    }
+}
 
-        let mut rest = self.family_name.chars().skip_while(|c| !c.is_alphabetic());
-        let initial: String = match rest.next() {
-            Some(first) => first
-                .to_uppercase()
-                .chain(rest.take_while(|c| is_combining_mark(*c)))
-                .nfc()
-                .collect(),
-            None => String::new(),
-        };
-        let given = self.given_name.trim();
-        match (given.is_empty(), initial.is_empty()) {
-            (_, true) => given.to_owned(),
-            (true, false) => format!("{initial}."),
-            (false, false) => format!("{given} {initial}."),
-        }
+/// "María G.": a given name and the family name's initial (see `Patient::display_name`).
+pub fn display_name(given_name: &str, family_name: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+
+    let mut rest = family_name.chars().skip_while(|c| !c.is_alphabetic());
+    let initial: String = match rest.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(rest.take_while(|c| is_combining_mark(*c)))
+            .nfc()
+            .collect(),
+        None => String::new(),
+    };
+    let given = given_name.trim();
+    match (given.is_empty(), initial.is_empty()) {
+        (_, true) => given.to_owned(),
+        (true, false) => format!("{initial}."),
+        (false, false) => format!("{given} {initial}."),
     }
 }
 

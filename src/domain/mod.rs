@@ -4,6 +4,7 @@ mod appointment;
 mod arrival;
 mod birthdate;
 mod checkin;
+pub mod insights;
 mod matching;
 mod names;
 mod phone;
@@ -13,7 +14,7 @@ mod throttle;
 mod ticket;
 mod wait;
 
-pub use appointment::{Appointment, AppointmentStatus, Patient};
+pub use appointment::{display_name, Appointment, AppointmentStatus, Patient};
 pub use arrival::{arrival_decision, ArrivalDecision, ArrivalWindow};
 pub use birthdate::parse_birth_date;
 pub use checkin::{CheckInKind, CheckInState, DeskReason, WalkIn};
@@ -23,7 +24,7 @@ pub use phone::normalize_phone;
 pub use scan::parse_scan;
 pub use throttle::retry_delay;
 pub use ticket::{format_ticket, Queue};
-pub use wait::{estimate_wait, typical_wait, WaitEstimate, WaitParams};
+pub use wait::{estimate_wait, typical_wait, ClinicianQueue, QueueSlot, WaitEstimate, WaitParams};
 
 /// A rule was broken by what the patient entered (or by a stored value). Messages never
 /// repeat the input: it may be patient data.

@@ -101,6 +101,32 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );",
+    // 4: staff mode. When a patient was called in and seen (the board, the estimator and
+    // the metrics); failed outbox items staff set aside (kept, never deleted); the staff
+    // audit log (no patient data); staff-mode state (PIN hash, lockout); one row per patient
+    // session at the kiosk (de-identified: times, outcome, the last screen).
+    "ALTER TABLE check_ins ADD COLUMN called_at TEXT;
+    ALTER TABLE check_ins ADD COLUMN seen_at TEXT;
+    ALTER TABLE outbox ADD COLUMN set_aside_at TEXT;
+    CREATE TABLE staff_audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE staff_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE flow_sessions (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('checked_in', 'desk', 'abandoned')),
+        last_step TEXT NOT NULL
+    );
+    CREATE INDEX flow_sessions_day ON flow_sessions (started_at);",
 ];
 
 pub fn latest_version() -> i64 {

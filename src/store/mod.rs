@@ -10,6 +10,7 @@ mod quarantine;
 mod retention;
 mod roster;
 mod settings;
+mod staff;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use key::{DatabaseKey, KeyError};
 pub use outbox::OutboxItem;
 pub use quarantine::Opened;
 pub use retention::PurgeReport;
+pub use staff::{Arrival, AuditEntry, FailedItem, FlowOutcome, FlowSession, HelpRequest, QueueRow};
 
 pub const DB_FILE_NAME: &str = "kiosk.db";
 

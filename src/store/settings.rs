@@ -1,5 +1,6 @@
-//! Two small key/value tables: settings staff saved on the kiosk (the top configuration
-//! layer) and the sync worker's latest results for staff. One implementation for both.
+//! Small key/value tables: settings staff saved on the kiosk (the top configuration layer),
+//! the sync worker's latest results for staff, and staff mode's own state (PIN hash,
+//! lockout). One implementation for all.
 
 use chrono::NaiveDateTime;
 use rusqlite::{params, OptionalExtension};
@@ -10,6 +11,7 @@ use super::{Store, StoreError};
 enum KeyValue {
     Settings,
     SyncState,
+    StaffState,
 }
 
 impl KeyValue {
@@ -18,6 +20,7 @@ impl KeyValue {
         match self {
             KeyValue::Settings => "settings",
             KeyValue::SyncState => "sync_state",
+            KeyValue::StaffState => "staff_state",
         }
     }
 
@@ -74,6 +77,36 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<(), StoreError> {
         KeyValue::Settings.set(self, key, value, now)
+    }
+
+    pub fn clear_setting(&mut self, key: &str) -> Result<(), StoreError> {
+        KeyValue::Settings.clear(self, key)
+    }
+
+    /// Every setting staff saved, by key.
+    pub fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM settings ORDER BY key")
+            .map_err(StoreError::sqlite("reading the settings"))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(StoreError::sqlite("reading the settings"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(StoreError::sqlite("reading the settings"))
+    }
+
+    pub fn staff_state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        KeyValue::StaffState.get(self, key)
+    }
+
+    pub fn set_staff_state(
+        &mut self,
+        key: &str,
+        value: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        KeyValue::StaffState.set(self, key, value, now)
     }
 
     /// The sync worker's latest results (last pull, problems), kept for staff.

@@ -1,5 +1,5 @@
-//! Layered configuration: built-in defaults < TOML file < environment (CHECKIN_KIOSK_*).
-//! Parsed raw, then validated once. A bad key or value never stops the kiosk: that key keeps
+//! Layered configuration: built-in defaults < TOML file < environment (CHECKIN_KIOSK_*) <
+//! settings staff saved on the kiosk (`staff`). Parsed raw, then validated once. A bad key or value never stops the kiosk: that key keeps
 //! its default and a `ConfigProblem` names it, for the log and for staff.
 
 use std::collections::BTreeMap;
@@ -8,6 +8,11 @@ use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use crate::domain::{ArrivalWindow, WaitParams};
+
+mod staff;
+pub use staff::{
+    display_value, kind_of, parse_entry, staff_settings, Layer, SettingKind, StaffSetting,
+};
 
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/checkin-kiosk/kiosk.toml";
 /// Languages with a complete catalogue in locales/.
@@ -31,6 +36,8 @@ const TOP_KEYS: &[&str] = &[
     "forms",
     "server",
     "database",
+    "lobby_board",
+    "staff_pin_hash",
 ];
 const DATABASE_KEYS: &[&str] = &["key_file", "retention_hours"];
 const SERVER_KEYS: &[&str] = &[
@@ -67,6 +74,11 @@ pub struct Config {
     pub forms: FormsConfig,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
+    /// Whether the lobby board shows tickets (off: it shows only the practice's name).
+    pub lobby_board: bool,
+    /// The staff PIN as an argon2 hash (`checkin-kiosk hash-pin`); without it staff choose
+    /// a PIN on first entry. A PIN changed on the kiosk wins.
+    pub staff_pin_hash: Option<String>,
 }
 
 /// `[database]`: encryption at rest and how long patient data stays after sync.
@@ -214,6 +226,8 @@ impl Default for Config {
             forms: FormsConfig::default(),
             server: ServerSettings::default(),
             database: DatabaseSettings::default(),
+            lobby_board: true,
+            staff_pin_hash: None,
         }
     }
 }
@@ -277,40 +291,121 @@ pub fn load(
     path: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Result<(Config, Vec<ConfigProblem>), ConfigError> {
-    let env: Vec<(String, String)> = env.into_iter().collect();
-    let mut raw = toml::Table::new();
-    if let Some(path) = path {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        raw = text
-            .parse::<toml::Table>()
-            .map_err(|e| ConfigError::Syntax {
+    Ok(ConfigLayers::read(path, env)?.resolve(&[]))
+}
+
+/// The file and environment layers as read at start, kept so that settings staff save on
+/// the kiosk can be laid over them again at any time (no restart).
+#[derive(Clone, Debug)]
+pub struct ConfigLayers {
+    file: toml::Table,
+    env: toml::Table,
+    defaults: Config,
+}
+
+impl ConfigLayers {
+    pub fn read(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<ConfigLayers, ConfigError> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let mut file = toml::Table::new();
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                 path: path.to_owned(),
-                line: line_of(&text, e.span().map_or(0, |span| span.start)),
-                message: e.message().trim().replace('\n', " "),
+                source,
             })?;
+            file = text
+                .parse::<toml::Table>()
+                .map_err(|e| ConfigError::Syntax {
+                    path: path.to_owned(),
+                    line: line_of(&text, e.span().map_or(0, |span| span.start)),
+                    message: e.message().trim().replace('\n', " "),
+                })?;
+        }
+        // Sorted so that the result never depends on the order of the environment.
+        let mut overrides: Vec<(&str, &str)> = env
+            .iter()
+            .filter_map(|(name, value)| Some((name.strip_prefix(ENV_PREFIX)?, value.as_str())))
+            .collect();
+        overrides.sort_unstable();
+        let mut env_table = toml::Table::new();
+        for (key, value) in overrides {
+            let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
+            insert(&mut env_table, &path, env_value(value));
+        }
+        let defaults = Config {
+            data_dir: default_data_dir(|k| {
+                env.iter()
+                    .find(|(name, _)| name == k)
+                    .map(|(_, v)| v.clone())
+            }),
+            ..Config::default()
+        };
+        Ok(ConfigLayers {
+            file,
+            env: env_table,
+            defaults,
+        })
     }
-    // Sorted so that the result never depends on the order of the environment.
-    let mut overrides: Vec<(&str, &str)> = env
-        .iter()
-        .filter_map(|(name, value)| Some((name.strip_prefix(ENV_PREFIX)?, value.as_str())))
-        .collect();
-    overrides.sort_unstable();
-    for (key, value) in overrides {
-        let path: Vec<String> = key.split("__").map(str::to_lowercase).collect();
-        insert(&mut raw, &path, env_value(value));
+
+    /// The configuration with `staff` settings (dotted key, TOML value text, as the store
+    /// keeps them) on top. A staff value that no longer parses is a problem like any other.
+    pub fn resolve(&self, staff: &[(String, String)]) -> (Config, Vec<ConfigProblem>) {
+        let mut raw = self.file.clone();
+        merge(&mut raw, &self.env);
+        let mut problems = Vec::new();
+        for (key, text) in staff {
+            match staff::parse_stored(text) {
+                Some(value) => insert(&mut raw, &dotted(key), value),
+                None => problems.push(ConfigProblem {
+                    key: key.clone(),
+                    message: "the value saved in staff mode is unreadable; ignored".into(),
+                }),
+            }
+        }
+        let (config, mut found) = validate(&raw, self.defaults.clone());
+        problems.append(&mut found);
+        (config, problems)
     }
-    let defaults = Config {
-        data_dir: default_data_dir(|k| {
-            env.iter()
-                .find(|(name, _)| name == k)
-                .map(|(_, v)| v.clone())
-        }),
-        ..Config::default()
-    };
-    Ok(validate(&raw, defaults))
+
+    /// Which layer a key's value comes from when `staff` are the saved settings.
+    pub fn layer_of(&self, key: &str, staff: &[(String, String)]) -> Layer {
+        let path = dotted(key);
+        if staff.iter().any(|(k, _)| k == key) {
+            Layer::Staff
+        } else if lookup(&self.env, &path).is_some() {
+            Layer::Environment
+        } else if lookup(&self.file, &path).is_some() {
+            Layer::File
+        } else {
+            Layer::Default
+        }
+    }
+}
+
+fn dotted(key: &str) -> Vec<String> {
+    key.split('.').map(str::to_owned).collect()
+}
+
+fn lookup<'t>(table: &'t toml::Table, path: &[String]) -> Option<&'t toml::Value> {
+    match path {
+        [] => None,
+        [last] => table.get(last),
+        [first, rest @ ..] => lookup(table.get(first)?.as_table()?, rest),
+    }
+}
+
+/// Lays `over` onto `base`, table by table.
+fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
 
 /// 1-based line of a byte offset, for error messages.
@@ -683,6 +778,21 @@ fn validate(raw: &toml::Table, defaults: Config) -> (Config, Vec<ConfigProblem>)
             c.wait.minutes_per_patient = n;
         }
     }
+    match raw.get("lobby_board") {
+        None => {}
+        Some(toml::Value::Boolean(b)) => c.lobby_board = *b,
+        Some(_) => r.problem("lobby_board", "must be true or false"),
+    }
+    if let Some(v) = r.string(raw, "staff_pin_hash", "staff_pin_hash") {
+        if v.starts_with("$argon2") {
+            c.staff_pin_hash = Some(v);
+        } else {
+            r.problem(
+                "staff_pin_hash",
+                "must be an argon2 hash made by `checkin-kiosk hash-pin`, never the PIN itself",
+            );
+        }
+    }
     (c, r.problems)
 }
 
@@ -764,7 +874,7 @@ mod tests {
 
     #[test]
     fn the_shipped_example_file_loads_cleanly() {
-        let text = include_str!("../packaging/kiosk.toml");
+        let text = include_str!("../../packaging/kiosk.toml");
         let (c, problems) = load_str(text, &[]);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(c.kiosk_id, "lobby-1");
