@@ -7,12 +7,13 @@ use clap::{Parser, Subcommand};
 use slint::ComponentHandle;
 
 use checkin_kiosk::app::{CheckInService, ServiceConfig, SystemClock};
-use checkin_kiosk::config::{self, Config};
+use checkin_kiosk::config::{self, Config, ConfigLayers};
 use checkin_kiosk::store::{DatabaseKey, Store};
 use checkin_kiosk::sync::{self, SyncConfig, Syncer};
 use checkin_kiosk::ui::render::{self, RenderJob, Scene};
+use checkin_kiosk::ui::staff::StaffSetup;
 use checkin_kiosk::ui::{connect, UiSettings};
-use checkin_kiosk::{telemetry, MainWindow};
+use checkin_kiosk::{telemetry, BoardWindow, MainWindow};
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +64,16 @@ enum Command {
     /// the server; print each as ok or a precise problem with its fix. Changes nothing.
     /// Exits non-zero when something fails.
     Doctor,
+    /// The lobby board (tickets being called, each clinician's delay, the typical wait) in
+    /// its own window, for a wall TV or a second display. Reads the kiosk's database.
+    Board {
+        /// Cover the whole screen.
+        #[arg(long)]
+        fullscreen: bool,
+    },
+    /// Print the argon2 hash of a staff PIN read from standard input, for `staff_pin_hash`
+    /// in the configuration (the PIN itself is never stored).
+    HashPin,
     /// Draw screens to PNG files with the software renderer; no display needed.
     Render {
         /// A screen name, or "all".
@@ -94,10 +105,20 @@ fn main() -> Result<()> {
     if let Command::Doctor = command {
         return doctor(&cli);
     }
-    let (config, _) = load_config(&cli)?;
+    let layers = load_layers(&cli)?;
+    let (config, _) = layers.resolve(&[]);
     match command {
         Command::Doctor => doctor(&cli),
-        Command::Run { fullscreen } => run(&config, fullscreen),
+        Command::Run { fullscreen } => run(layers, fullscreen),
+        Command::Board { fullscreen } => board(&layers, fullscreen),
+        Command::HashPin => {
+            let mut pin = String::new();
+            std::io::stdin()
+                .read_line(&mut pin)
+                .context("reading the PIN from standard input")?;
+            println!("{}", checkin_kiosk::app::staff_pin_hash(pin.trim())?);
+            Ok(())
+        }
         Command::Sync { once: _ } => sync_once(&config),
         Command::DemoBundle { out } => {
             let bundle = checkin_kiosk::fhir::demo::demo_bundle(chrono::Local::now().naive_local());
@@ -174,25 +195,44 @@ fn main() -> Result<()> {
     }
 }
 
-/// Loads the configuration; each problem is logged and comes back for `doctor`.
-fn load_config(cli: &Cli) -> Result<(Config, Vec<config::ConfigProblem>)> {
+/// Reads the file and environment layers, with the command line's overrides on top.
+fn load_layers(cli: &Cli) -> Result<ConfigLayers> {
     let default = PathBuf::from(config::DEFAULT_CONFIG_PATH);
     let path = match &cli.config {
         Some(p) => Some(p.clone()),
         None if default.exists() => Some(default),
         None => None,
     };
-    let (mut config, problems) = config::load(path.as_deref(), environment())?;
+    let mut layers = ConfigLayers::read(path.as_deref(), environment())?;
+    if let Some(dir) = &cli.data_dir {
+        layers.set_override("data_dir", &dir.to_string_lossy());
+    }
+    if let Some(url) = &cli.server {
+        layers.set_override("server_url", url);
+    }
+    Ok(layers)
+}
+
+/// The configuration with the settings staff saved in `store` on top; each problem is
+/// logged (and comes back for `doctor`).
+fn resolve(layers: &ConfigLayers, store: Option<&Store>) -> (Config, Vec<config::ConfigProblem>) {
+    let saved = match store.map(Store::settings).transpose() {
+        Ok(saved) => saved.unwrap_or_default(),
+        Err(e) => {
+            tracing::error!(error = %e, "staff settings unreadable; using the file's values");
+            Vec::new()
+        }
+    };
+    let (config, problems) = layers.resolve(&saved);
     for problem in &problems {
         tracing::warn!(%problem, "configuration problem; using the default for this key");
     }
-    if let Some(dir) = &cli.data_dir {
-        config.data_dir = dir.clone();
-    }
-    if let Some(url) = &cli.server {
-        config.server_url = Some(url.clone());
-    }
-    Ok((config, problems))
+    (config, problems)
+}
+
+/// Loads the configuration (file and environment, no staff settings).
+fn load_config(cli: &Cli) -> Result<(Config, Vec<config::ConfigProblem>)> {
+    Ok(resolve(&load_layers(cli)?, None))
 }
 
 /// `doctor`: every finding printed, local ones first; exit status 1 when one failed.
@@ -248,20 +288,24 @@ fn database_key(config: &Config) -> Result<Option<DatabaseKey>> {
     }
 }
 
-fn run(config: &Config, fullscreen: bool) -> Result<()> {
+fn run(layers: ConfigLayers, fullscreen: bool) -> Result<()> {
+    let (config, _) = layers.resolve(&[]);
     let db_path = config.data_dir.join(checkin_kiosk::store::DB_FILE_NAME);
-    let key = database_key(config)?;
+    let key = database_key(&config)?;
     let opened =
         Store::open_or_quarantine(&db_path, key.as_ref(), chrono::Local::now().naive_local())
             .with_context(|| format!("opening the database {}", db_path.display()))?;
     // A quarantined database is logged by the store (for IT) and shown to staff.
     let quarantined = opened.quarantined.is_some();
     let store = opened.store;
+    // Settings staff saved on the kiosk win over the file and the environment.
+    let (config, _) = resolve(&layers, Some(&store));
+    let config = &config;
     let mut service = CheckInService::new(store, SystemClock, ServiceConfig::from(config));
     let window = MainWindow::new().context("creating the kiosk window")?;
     // The sync worker: its own thread and database connection; it hears of each check-in
     // through a nudge and shows its status through the event loop.
-    let _sync = match SyncConfig::from_config(config)? {
+    let sync = match SyncConfig::from_config(config)? {
         Some(sync_config) => {
             let store = Store::open_keyed(&db_path, key.as_ref())?;
             let syncer = Syncer::new(store, sync_config, SystemClock)?;
@@ -283,6 +327,11 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
         window.window().set_fullscreen(true);
     }
     let controller = connect(&window, service, UiSettings::from(config));
+    controller.borrow_mut().set_staff_setup(StaffSetup {
+        layers,
+        config: config.clone(),
+        sync: sync.as_ref().map(|h| h.nudger()),
+    });
     if quarantined {
         controller
             .borrow_mut()
@@ -290,6 +339,29 @@ fn run(config: &Config, fullscreen: bool) -> Result<()> {
     }
     tracing::info!(kiosk_id = %config.kiosk_id, "kiosk ready");
     window.run().context("running the kiosk window")?;
+    Ok(())
+}
+
+/// `board`: the lobby board in its own window, re-reading the database every second.
+fn board(layers: &ConfigLayers, fullscreen: bool) -> Result<()> {
+    let (config, _) = layers.resolve(&[]);
+    let db_path = config.data_dir.join(checkin_kiosk::store::DB_FILE_NAME);
+    let store = Store::open_keyed(&db_path, database_key(&config)?.as_ref())
+        .with_context(|| format!("opening the database {}", db_path.display()))?;
+    let (config, _) = resolve(layers, Some(&store));
+    let service = CheckInService::new(store, SystemClock, ServiceConfig::from(&config));
+    let window = BoardWindow::new().context("creating the board window")?;
+    if fullscreen {
+        window.window().set_fullscreen(true);
+    }
+    let _refresh = checkin_kiosk::ui::board::keep_board_current(
+        &window,
+        service,
+        config.practice_name.clone(),
+        config.default_language.clone(),
+    );
+    tracing::info!("lobby board ready");
+    window.run().context("running the board window")?;
     Ok(())
 }
 

@@ -235,6 +235,120 @@ pub fn demo_roster(now: NaiveDateTime) -> Vec<Appointment> {
     out
 }
 
+/// A morning of activity on the demo day, for staff-mode pictures and tests: check-ins
+/// (one sent to the desk), walk-ins, calls and visits, an open help request, a check-in the
+/// server refused, patient sessions, and ten earlier days of walk-ins for the 30-day
+/// charts. `clock` must be the service's own clock; it ends at `now`.
+pub fn stage_demo_day(
+    service: &mut super::CheckInService<super::FixedClock>,
+    now: NaiveDateTime,
+) -> Result<(), super::AppError> {
+    use crate::domain::WalkIn;
+    use crate::store::FlowOutcome;
+    let at = |minutes_before: i64| now - Duration::minutes(minutes_before);
+    let walk_in = |given: &str, family: &str| WalkIn {
+        given_name: given.into(),
+        family_name: family.into(),
+        birth_date: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or_default(),
+        phone: None,
+        reason: "sick".into(),
+    };
+    let id_of = |service: &super::CheckInService<super::FixedClock>, ticket: &str| {
+        service
+            .today_arrivals()
+            .ok()
+            .and_then(|rows| rows.into_iter().find(|r| r.ticket == ticket))
+            .map(|r| r.check_in_id)
+            .unwrap_or_default()
+    };
+    // Earlier days: four walk-ins a day, called after 8 to 29 minutes.
+    for days_ago in 1..=10i64 {
+        for k in 0..4i64 {
+            let arrived = at(days_ago * 24 * 60 + 60 - k * 20);
+            service.clock().set(arrived);
+            let ticket = service.walk_in(walk_in("Demo", "Earlier"), &[])?;
+            service
+                .clock()
+                .set(arrived + Duration::minutes(8 + (days_ago * 7 + k * 5) % 22));
+            let id = id_of(service, &ticket.ticket);
+            service.call_patient(&id)?;
+            service.record_session(
+                arrived - Duration::seconds(70 + k * 15),
+                FlowOutcome::CheckedIn,
+                "form",
+            )?;
+        }
+    }
+    service.seed_demo()?;
+    let roster = demo_roster(now);
+    let slot = |clinician: usize, minutes_before: i64| {
+        roster
+            .iter()
+            .find(|a| a.clinician == CLINICIANS[clinician] && a.start == at(minutes_before))
+            .map(|a| a.id.clone())
+            .unwrap_or_default()
+    };
+    let quarter = i64::from(now.minute()) % SLOT_MINUTES;
+    let step = |service: &super::CheckInService<super::FixedClock>, minutes_before: i64| {
+        service.clock().set(at(minutes_before));
+    };
+    step(service, 40);
+    let w1 = service.walk_in(walk_in("Demo", "Walkin"), &[])?.ticket;
+    step(service, 20);
+    for c in 0..3 {
+        service.confirm(&slot(c, quarter + 15), &[])?;
+    }
+    step(service, 13);
+    let a1 = id_of(service, "A-001");
+    service.call_patient(&a1)?;
+    step(service, 10);
+    let w2 = service.walk_in(walk_in("Demo", "Second"), &[])?.ticket;
+    step(service, 6);
+    for c in 0..2 {
+        service.confirm(&slot(c, quarter), &[])?;
+    }
+    let w1_id = id_of(service, &w1);
+    service.call_patient(&w1_id)?;
+    step(service, 3);
+    // Far too early (an 11:15 appointment at 9:57): sent to the desk, recorded for staff.
+    service.confirm(&slot(1, quarter - SLOT_MINUTES * 5), &[])?;
+    step(service, 2);
+    service.mark_patient_seen(&a1)?;
+    service.request_help("birthdate")?;
+    step(service, 1);
+    let a2 = id_of(service, "A-002");
+    service.call_patient(&a2)?;
+    // The server refused the second walk-in (a real refusal names status and codes only).
+    let w2_id = id_of(service, &w2);
+    let outbox = service
+        .store()
+        .pending_outbox(100)?
+        .into_iter()
+        .find(|o| o.check_in_id == w2_id)
+        .map(|o| o.outbox_id);
+    if let Some(outbox) = outbox {
+        service
+            .store_mut()
+            .mark_outbox_failed(&outbox, "the server answered HTTP 422 (invalid)")?;
+    }
+    for (minutes_before, secs, outcome, step_name) in [
+        (50, 95, FlowOutcome::CheckedIn, "form"),
+        (35, 80, FlowOutcome::CheckedIn, "form"),
+        (30, 40, FlowOutcome::Abandoned, "birthdate"),
+        (22, 110, FlowOutcome::CheckedIn, "form"),
+        (18, 60, FlowOutcome::Abandoned, "form"),
+        (12, 30, FlowOutcome::Desk, "confirm"),
+        (9, 25, FlowOutcome::Abandoned, "birthdate"),
+    ] {
+        service
+            .clock()
+            .set(at(minutes_before) + Duration::seconds(secs));
+        service.record_session(at(minutes_before), outcome, step_name)?;
+    }
+    service.clock().set(now);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,6 +144,11 @@ impl<C: Clock> CheckInService<C> {
         self.after_commit = Some(Box::new(nudge));
     }
 
+    /// For demo staging and tests that need a state no patient can produce (a refusal).
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

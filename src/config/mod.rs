@@ -349,6 +349,25 @@ impl ConfigLayers {
         })
     }
 
+    /// A value given on the command line: it sits with the environment layer, so a staff
+    /// setting still wins where staff may change it.
+    pub fn set_override(&mut self, key: &str, value: &str) {
+        insert(
+            &mut self.env,
+            &dotted(key),
+            toml::Value::String(value.to_owned()),
+        );
+    }
+
+    /// No file or environment: staff settings go straight over `base` (tests, pictures).
+    pub fn over(base: Config) -> ConfigLayers {
+        ConfigLayers {
+            file: toml::Table::new(),
+            env: toml::Table::new(),
+            defaults: base,
+        }
+    }
+
     /// The configuration with `staff` settings (dotted key, TOML value text, as the store
     /// keeps them) on top. A staff value that no longer parses is a problem like any other.
     pub fn resolve(&self, staff: &[(String, String)]) -> (Config, Vec<ConfigProblem>) {

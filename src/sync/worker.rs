@@ -31,6 +31,11 @@ impl Nudger {
     pub fn nudge(&self) {
         let _stopped = self.0.send(Command::Nudge);
     }
+
+    /// Pull today's schedule now (staff's "Refresh today's schedule").
+    pub fn refresh_roster(&self) {
+        let _stopped = self.0.send(Command::Pull);
+    }
 }
 
 impl std::fmt::Debug for Command {

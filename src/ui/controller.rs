@@ -14,14 +14,16 @@ use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use crate::app::{AnsweredForm, AppError, CheckInService, Clock, ConfirmOutcome, Identification};
 use crate::domain::{normalize_phone, parse_birth_date, DeskReason, WalkIn};
+use crate::store::FlowOutcome;
 use crate::ui::form_run::{Advance, FormRun};
 use crate::ui::form_view::show_form;
 use crate::ui::i18n::{self, date_order, tr, tr_count, tr_with};
 use crate::ui::qr::qr_image;
 use crate::ui::session::{push_name_char, push_phone_char, DateInput, Path, Session, Step};
+use crate::ui::staff::{PinEntry, StaffMode, StaffSetup, STAFF_IDLE};
 use crate::{
     ChooseAdapter, ConfirmAdapter, DateEntryAdapter, DateSegment, DeskAdapter, DoneAdapter,
-    FormAdapter, KeyRow, Kiosk, LanguageOption, MainWindow, Nav, Page, ReasonAdapter,
+    FormAdapter, KeyRow, Kiosk, LanguageOption, MainWindow, Nav, Page, ReasonAdapter, StaffAdapter,
     TextEntryAdapter, Theme, Tr, WelcomeAdapter,
 };
 
@@ -59,9 +61,9 @@ const KEY_DELETE: char = '\u{7f}';
 const KEY_ESCAPE: char = '\u{1b}';
 
 pub struct Controller<C: Clock + 'static> {
-    window: slint::Weak<MainWindow>,
-    service: CheckInService<C>,
-    settings: UiSettings,
+    pub(super) window: slint::Weak<MainWindow>,
+    pub(super) service: CheckInService<C>,
+    pub(super) settings: UiSettings,
     session: Session,
     /// Today's typical wait for the welcome screen, refreshed when a session starts (not on
     /// every tap); the last good value stays if the store cannot answer.
@@ -72,7 +74,11 @@ pub struct Controller<C: Clock + 'static> {
     staff_alert: Option<&'static str>,
     /// Housekeeping while the kiosk runs: the retention purge.
     maintenance_timer: Timer,
-    me: Weak<RefCell<Controller<C>>>,
+    /// The staff PIN pad while it is open, and staff mode while it is open.
+    pub(super) pin: Option<PinEntry>,
+    pub(super) staff: Option<StaffMode>,
+    pub(super) staff_setup: StaffSetup,
+    pub(super) me: Weak<RefCell<Controller<C>>>,
 }
 
 /// How often patient data past retention is looked for.
@@ -101,6 +107,9 @@ pub fn connect<C: Clock + 'static>(
             tick_timer: Timer::default(),
             maintenance_timer: Timer::default(),
             staff_alert,
+            pin: None,
+            staff: None,
+            staff_setup: StaffSetup::over(crate::config::Config::default()),
             me: me.clone(),
         })
     });
@@ -189,6 +198,34 @@ fn bind_callbacks<C: Clock + 'static>(
         .language_picker_visible =
         false);
     on!(Nav, on_choose_language, |c, code| c.choose_language(&code));
+    on!(StaffAdapter, on_gesture, |c| c.staff_gesture());
+    on!(StaffAdapter, on_pin_digit, |c, d| c.pin_digit(&d));
+    on!(StaffAdapter, on_pin_backspace, |c| c.pin_backspace());
+    on!(StaffAdapter, on_pin_ok, |c| c.pin_ok());
+    on!(StaffAdapter, on_pin_cancel, |c| c.pin_cancel());
+    on!(StaffAdapter, on_select_tab, |c, tab| c
+        .staff_select_tab(tab));
+    on!(StaffAdapter, on_leave, |c| c.leave_staff("button"));
+    on!(StaffAdapter, on_call_next, |c| c.staff_call_next());
+    on!(StaffAdapter, on_call, |c, id| c.staff_call(&id));
+    on!(StaffAdapter, on_seen, |c, id| c.staff_seen(&id));
+    on!(StaffAdapter, on_resolve_help, |c, id| c
+        .staff_resolve_help(id));
+    on!(StaffAdapter, on_sync_now, |c| c.staff_sync_now());
+    on!(StaffAdapter, on_refresh_schedule, |c| c
+        .staff_refresh_schedule());
+    on!(StaffAdapter, on_retry, |c, id| c.staff_retry(&id));
+    on!(StaffAdapter, on_set_aside, |c, id| c.staff_set_aside(&id));
+    on!(StaffAdapter, on_edit, |c, index| c.staff_edit(index));
+    on!(StaffAdapter, on_edit_key, |c, key| c.staff_edit_key(&key));
+    on!(StaffAdapter, on_edit_backspace, |c| c
+        .staff_edit_backspace());
+    on!(StaffAdapter, on_edit_save, |c| c.staff_edit_save());
+    on!(StaffAdapter, on_edit_cancel, |c| c.staff_edit_cancel());
+    on!(StaffAdapter, on_edit_reset, |c| c.staff_edit_reset());
+    on!(StaffAdapter, on_change_pin, |c| c.staff_change_pin());
+    on!(StaffAdapter, on_test_connection, |c| c
+        .staff_test_connection());
 
     let weak = Rc::downgrade(controller);
     window.global::<Nav>().on_key(move |text| {
@@ -224,16 +261,23 @@ impl<C: Clock + 'static> Controller<C> {
             self.tick_timer.stop();
         }
         let weak = self.me.clone();
-        self.idle_timer.start(
-            TimerMode::SingleShot,
-            self.settings.idle_timeout,
-            move || {
+        let timeout = if self.staff.is_some() {
+            STAFF_IDLE
+        } else {
+            self.settings.idle_timeout
+        };
+        self.idle_timer
+            .start(TimerMode::SingleShot, timeout, move || {
                 with(&weak, Controller::idle_elapsed);
-            },
-        );
+            });
     }
 
     pub fn go_to(&mut self, step: Step) {
+        // Desk and Done end a session; they never start one.
+        let starts = !matches!(step, Step::Welcome | Step::Desk | Step::Done);
+        if starts && self.session.started_at.is_none() {
+            self.session.started_at = Some(self.service.clock().now());
+        }
         self.session.step = step;
         self.session.error_key = None;
         self.session.key_buffer.clear();
@@ -542,7 +586,18 @@ impl<C: Clock + 'static> Controller<C> {
         }
     }
 
+    /// Records how the session ended (once), de-identified: times, outcome, last screen.
+    fn end_session(&mut self, outcome: FlowOutcome) {
+        if let Some(started) = self.session.started_at.take() {
+            let step = step_name(self.session.step);
+            if let Err(e) = self.service.record_session(started, outcome, &step) {
+                tracing::warn!(error = %e, "session metrics not recorded");
+            }
+        }
+    }
+
     fn show_ticket(&mut self, ticket: crate::app::Ticket) {
+        self.end_session(FlowOutcome::CheckedIn);
         // The ticket screen keeps only what it shows; what the patient typed goes now.
         let language = std::mem::take(&mut self.session.language);
         let (large, contrast) = (self.session.large_text, self.session.high_contrast);
@@ -560,6 +615,7 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     pub fn show_desk(&mut self, reason: DeskReason) {
+        self.end_session(FlowOutcome::Desk);
         self.session.found = None;
         self.session.desk_reason = Some(reason);
         self.go_to(Step::Desk);
@@ -598,6 +654,7 @@ impl<C: Clock + 'static> Controller<C> {
 
     /// Wipes everything the patient entered and returns to the welcome screen.
     pub fn start_over(&mut self) {
+        self.end_session(FlowOutcome::Abandoned);
         self.tick_timer.stop();
         self.session = Session::new(&self.settings.default_language);
         match self.service.typical_wait_minutes() {
@@ -609,7 +666,7 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     pub fn request_help(&mut self) {
-        let screen = format!("{:?}", self.session.step).to_lowercase();
+        let screen = step_name(self.session.step);
         if let Err(e) = self.service.request_help(&screen) {
             tracing::error!(error = %e, "help request could not be stored");
         }
@@ -642,6 +699,21 @@ impl<C: Clock + 'static> Controller<C> {
         let (Some(c), None) = (chars.next(), chars.next()) else {
             return false;
         };
+        if self.pin.is_some() {
+            // A keypad or keyboard works the PIN pad; nothing reaches the page behind it.
+            match c {
+                KEY_ENTER | KEY_RETURN => self.pin_ok(),
+                KEY_BACKSPACE | KEY_DELETE => self.pin_backspace(),
+                KEY_ESCAPE => self.pin_cancel(),
+                d if d.is_ascii_digit() => self.pin_digit(text),
+                _ => {}
+            }
+            return true;
+        }
+        if self.staff.is_some() {
+            // Staff pages are worked by touch; a scanner's codes must not check anyone in.
+            return false;
+        }
         match c {
             KEY_ENTER | KEY_RETURN => {
                 let buffer = std::mem::take(&mut self.session.key_buffer);
@@ -760,6 +832,13 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     fn idle_elapsed(&mut self) {
+        if self.staff.is_some() {
+            self.leave_staff("idle");
+            self.show();
+            return;
+        }
+        // An unattended PIN pad closes like any other prompt.
+        self.pin = None;
         if self.session.step == Step::Done {
             return;
         }
@@ -853,7 +932,12 @@ impl<C: Clock + 'static> Controller<C> {
         );
 
         let nav = window.global::<Nav>();
-        nav.set_page(page_of(s.step));
+        nav.set_page(if self.staff.is_some() {
+            Page::Staff
+        } else {
+            page_of(s.step)
+        });
+        self.show_staff(&window);
         let form_progress = match (s.step, s.forms.as_ref()) {
             (Step::Form, Some(run)) if !run.reviewing => Some(run.progress()),
             _ => None,
@@ -1014,7 +1098,10 @@ impl<C: Clock + 'static> Controller<C> {
     }
 }
 
-fn with<C: Clock + 'static>(weak: &Weak<RefCell<Controller<C>>>, f: fn(&mut Controller<C>)) {
+pub(super) fn with<C: Clock + 'static>(
+    weak: &Weak<RefCell<Controller<C>>>,
+    f: fn(&mut Controller<C>),
+) {
     if let Some(rc) = weak.upgrade() {
         if let Ok(mut c) = rc.try_borrow_mut() {
             f(&mut c);
@@ -1041,8 +1128,13 @@ pub(super) fn date_segments(input: &DateInput, lang: &str) -> Vec<DateSegment> {
         .collect()
 }
 
-pub(super) fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+pub(crate) fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
+}
+
+/// A screen's name for help requests and session metrics (never patient data).
+fn step_name(step: Step) -> String {
+    format!("{step:?}").to_lowercase()
 }
 
 fn page_of(step: Step) -> Page {

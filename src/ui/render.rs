@@ -13,9 +13,11 @@ use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
 use crate::app::{demo, CheckInService, FixedClock, ServiceConfig};
 use crate::domain::DeskReason;
 use crate::store::Store;
+use crate::ui::board::{init_board_window, show_board};
 use crate::ui::controller::{connect, Controller, UiSettings};
 use crate::ui::session::{Path, Step};
-use crate::MainWindow;
+use crate::StaffTab;
+use crate::{BoardWindow, MainWindow, Theme};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -55,6 +57,14 @@ pub enum Scene {
     FormOpenChoice,
     FormSignature,
     FormReview,
+    StaffPin,
+    StaffToday,
+    StaffSync,
+    StaffSettings,
+    StaffSettingsEdit,
+    StaffInsights,
+    StaffAudit,
+    Board,
 }
 
 impl Scene {
@@ -82,6 +92,14 @@ impl Scene {
         Scene::FormOpenChoice,
         Scene::FormSignature,
         Scene::FormReview,
+        Scene::StaffPin,
+        Scene::StaffToday,
+        Scene::StaffSync,
+        Scene::StaffSettings,
+        Scene::StaffSettingsEdit,
+        Scene::StaffInsights,
+        Scene::StaffAudit,
+        Scene::Board,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,7 +127,31 @@ impl Scene {
             Scene::FormOpenChoice => "form-open-choice",
             Scene::FormSignature => "form-signature",
             Scene::FormReview => "form-review",
+            Scene::StaffPin => "staff-pin",
+            Scene::StaffToday => "staff-today",
+            Scene::StaffSync => "staff-sync",
+            Scene::StaffSettings => "staff-settings",
+            Scene::StaffSettingsEdit => "staff-settings-edit",
+            Scene::StaffInsights => "staff-insights",
+            Scene::StaffAudit => "staff-audit",
+            Scene::Board => "board",
         }
+    }
+
+    /// Staff scenes show a staged morning (see `demo::stage_demo_day`) in the staff
+    /// language (the kiosk's default language).
+    pub fn is_staff(self) -> bool {
+        matches!(
+            self,
+            Scene::StaffPin
+                | Scene::StaffToday
+                | Scene::StaffSync
+                | Scene::StaffSettings
+                | Scene::StaffSettingsEdit
+                | Scene::StaffInsights
+                | Scene::StaffAudit
+                | Scene::Board
+        )
     }
 
     pub fn parse(name: &str) -> Result<Scene, RenderError> {
@@ -136,13 +178,15 @@ pub struct RenderJob {
     pub out: PathBuf,
 }
 
+/// Hands out the window that the next component is drawn into (the kiosk's, or the
+/// board's own).
 struct OffscreenPlatform {
-    window: Rc<MinimalSoftwareWindow>,
+    next: Rc<RefCell<Rc<MinimalSoftwareWindow>>>,
 }
 
 impl Platform for OffscreenPlatform {
     fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        Ok(self.window.clone())
+        Ok(self.next.borrow().clone())
     }
 }
 
@@ -154,10 +198,9 @@ pub fn render(
     now: NaiveDateTime,
 ) -> Result<(), RenderError> {
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    slint::platform::set_platform(Box::new(OffscreenPlatform {
-        window: window.clone(),
-    }))
-    .map_err(|e| RenderError::Platform(e.to_string()))?;
+    let next = Rc::new(RefCell::new(window.clone()));
+    slint::platform::set_platform(Box::new(OffscreenPlatform { next: next.clone() }))
+        .map_err(|e| RenderError::Platform(e.to_string()))?;
     let ui = MainWindow::new().map_err(|e| RenderError::Platform(e.to_string()))?;
     ui.show()
         .map_err(|e| RenderError::Platform(e.to_string()))?;
@@ -170,6 +213,28 @@ pub fn render(
         service
             .seed_demo()
             .map_err(|e| RenderError::Demo(e.to_string()))?;
+        let mut settings = settings.clone();
+        if job.scene.is_staff() {
+            demo::stage_demo_day(&mut service, now)
+                .map_err(|e| RenderError::Demo(e.to_string()))?;
+            settings.default_language = job.language.clone();
+        }
+        if job.scene == Scene::Board {
+            let board_window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+            *next.borrow_mut() = board_window.clone();
+            let board = BoardWindow::new().map_err(|e| RenderError::Platform(e.to_string()))?;
+            board
+                .show()
+                .map_err(|e| RenderError::Platform(e.to_string()))?;
+            init_board_window(&board, &job.language);
+            board.global::<Theme>().set_high_contrast(job.high_contrast);
+            show_board(&board, &service, &settings.practice_name, &job.language);
+            board_window.set_size(PhysicalSize::new(job.width, job.height));
+            let pixels = draw(&board_window, job.width, job.height);
+            save_png(&job.out, job.width, job.height, &pixels)?;
+            *next.borrow_mut() = window.clone();
+            continue;
+        }
         let controller = connect(&ui, service, settings.clone());
         drive_scene(
             &controller,
@@ -346,6 +411,21 @@ fn sign<C: crate::app::Clock + 'static>(c: &mut Controller<C>, link_id: &str) {
     c.form_sign_end();
 }
 
+fn type_pin<C: crate::app::Clock + 'static>(c: &mut Controller<C>, digits: &str) {
+    for d in digits.chars() {
+        c.pin_digit(&d.to_string());
+    }
+}
+
+/// First run: the corner gesture, a new PIN chosen and repeated; staff mode opens.
+fn choose_pin_and_open_staff<C: crate::app::Clock + 'static>(c: &mut Controller<C>, pin: &str) {
+    c.staff_gesture();
+    type_pin(c, pin);
+    c.pin_ok();
+    type_pin(c, pin);
+    c.pin_ok();
+}
+
 /// Walks the controller into the scene, as a patient would, using the demo practice.
 pub fn drive_scene<C: crate::app::Clock + 'static>(
     controller: &Rc<RefCell<Controller<C>>>,
@@ -437,6 +517,39 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
             drive_form_scene(&mut c, scene);
         }
         Scene::Desk => c.show_desk(DeskReason::NotFound),
+        Scene::StaffPin => {
+            // A PIN exists; someone typed a wrong one and is trying again.
+            choose_pin_and_open_staff(&mut c, "2468");
+            c.leave_staff("button");
+            c.staff_gesture();
+            type_pin(&mut c, "1357");
+            c.pin_ok();
+            type_pin(&mut c, "24");
+        }
+        Scene::StaffToday
+        | Scene::StaffSync
+        | Scene::StaffSettings
+        | Scene::StaffSettingsEdit
+        | Scene::StaffInsights
+        | Scene::StaffAudit => {
+            choose_pin_and_open_staff(&mut c, "2468");
+            c.staff_select_tab(match scene {
+                Scene::StaffSync => StaffTab::Sync,
+                Scene::StaffSettings | Scene::StaffSettingsEdit => StaffTab::Settings,
+                Scene::StaffInsights => StaffTab::Insights,
+                Scene::StaffAudit => StaffTab::Audit,
+                _ => StaffTab::Today,
+            });
+            if scene == Scene::StaffSettingsEdit {
+                // The idle timeout, typed too short: refused next to the field.
+                c.staff_edit(3);
+                c.staff_edit_backspace();
+                c.staff_edit_backspace();
+                c.staff_edit_key("5");
+                c.staff_edit_save();
+            }
+        }
+        Scene::Board => {}
         Scene::WalkInReason => c.start_path(Path::WalkIn),
         Scene::WalkInName => {
             c.start_path(Path::WalkIn);

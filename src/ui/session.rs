@@ -227,6 +227,9 @@ pub struct Session {
     pub key_buffer: String,
     /// The field's text before the current key buffer started (restored when it was a scan).
     pub field_before_buffer: Option<String>,
+    /// When the patient first moved past the welcome screen (for the de-identified session
+    /// metrics); None once the session's outcome is recorded.
+    pub started_at: Option<chrono::NaiveDateTime>,
 }
 
 impl Session {
@@ -237,6 +240,7 @@ impl Session {
             high_contrast: false,
             path: None,
             step: Step::Welcome,
+            started_at: None,
             reason: None,
             given_name: String::new(),
             family_name: String::new(),
