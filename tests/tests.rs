@@ -11,6 +11,7 @@ mod forms_flow;
 mod patient_flow;
 mod privacy;
 mod render;
+mod staff;
 mod store_file;
 mod sync_crash;
 mod sync_faults;

@@ -25,6 +25,7 @@ pub const PIN_LOCKOUT_MINUTES: i64 = 5;
 const PIN_HASH: &str = "pin_hash";
 const FAILED_PINS: &str = "failed_pins";
 const LOCKED_UNTIL: &str = "locked_until";
+const LOCK_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
 
 /// The outcome of a PIN typed on the staff pad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,7 +167,7 @@ impl<C: Clock> CheckInService<C> {
         let until = self
             .store
             .staff_state(LOCKED_UNTIL)?
-            .and_then(|t| t.parse::<NaiveDateTime>().ok());
+            .and_then(|t| NaiveDateTime::parse_from_str(&t, LOCK_TIME_FORMAT).ok());
         Ok(until.filter(|u| *u > self.clock.now()))
     }
 
@@ -200,8 +201,11 @@ impl<C: Clock> CheckInService<C> {
         if failed >= PIN_ATTEMPTS {
             let until = now + Duration::minutes(PIN_LOCKOUT_MINUTES);
             self.store.set_staff_state(FAILED_PINS, "0", now)?;
-            self.store
-                .set_staff_state(LOCKED_UNTIL, &until.to_string(), now)?;
+            self.store.set_staff_state(
+                LOCKED_UNTIL,
+                &until.format(LOCK_TIME_FORMAT).to_string(),
+                now,
+            )?;
             self.audit("staff.pin_wrong", &format!("{failed} in a row"))?;
             self.audit("staff.locked", &format!("until {}", until.format("%H:%M")))?;
             tracing::warn!(
@@ -547,5 +551,72 @@ impl<C: Clock> CheckInService<C> {
                     .map(|s| s.last_step.as_str()),
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{FixedClock, ServiceConfig};
+    use crate::store::Store;
+
+    fn service(dir: &std::path::Path) -> CheckInService<FixedClock> {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .unwrap();
+        let store = Store::open_in_dir(dir).unwrap();
+        CheckInService::new(store, FixedClock::new(now), ServiceConfig::default())
+    }
+
+    #[test]
+    fn five_wrong_pins_lock_for_five_minutes_then_the_right_pin_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        assert_eq!(s.check_staff_pin("2468").unwrap(), PinCheck::NotSet);
+        assert!(matches!(s.set_staff_pin("1111"), Err(AppError::PinFormat)));
+        assert!(matches!(s.set_staff_pin("12"), Err(AppError::PinFormat)));
+        s.set_staff_pin("2468").unwrap();
+        for left in (1..=4).rev() {
+            assert_eq!(
+                s.check_staff_pin("0000").unwrap(),
+                PinCheck::Wrong {
+                    attempts_left: left
+                }
+            );
+        }
+        let until = s.clock().now() + Duration::minutes(5);
+        assert_eq!(
+            s.check_staff_pin("0000").unwrap(),
+            PinCheck::Locked { until }
+        );
+        assert_eq!(
+            s.check_staff_pin("2468").unwrap(),
+            PinCheck::Locked { until },
+            "even the right PIN waits"
+        );
+        s.clock()
+            .advance(Duration::minutes(5) + Duration::seconds(1));
+        assert_eq!(s.check_staff_pin("2468").unwrap(), PinCheck::Open);
+        // The count starts again after a success.
+        assert_eq!(
+            s.check_staff_pin("0000").unwrap(),
+            PinCheck::Wrong { attempts_left: 4 }
+        );
+    }
+
+    #[test]
+    fn a_pin_hash_from_the_configuration_opens_until_staff_change_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = service(dir.path());
+        let mut config = s.config().clone();
+        config.staff_pin_hash = Some(staff_pin_hash("3579").unwrap());
+        s.set_config(config);
+        assert_eq!(s.check_staff_pin("3579").unwrap(), PinCheck::Open);
+        s.set_staff_pin("8642").unwrap();
+        assert_eq!(
+            s.check_staff_pin("3579").unwrap(),
+            PinCheck::Wrong { attempts_left: 4 }
+        );
+        assert_eq!(s.check_staff_pin("8642").unwrap(), PinCheck::Open);
     }
 }

@@ -94,6 +94,15 @@ impl<C: Clock + 'static> Controller<C> {
         self.staff.is_some()
     }
 
+    pub fn service(&self) -> &crate::app::CheckInService<C> {
+        &self.service
+    }
+
+    /// The service behind the screens (tools and tests stage data through it).
+    pub fn service_mut(&mut self) -> &mut crate::app::CheckInService<C> {
+        &mut self.service
+    }
+
     /// The configuration layers and sync remote of the running kiosk (see `StaffSetup`).
     pub fn set_staff_setup(&mut self, setup: StaffSetup) {
         self.staff_setup = setup;

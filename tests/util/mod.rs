@@ -13,8 +13,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use checkin_kiosk::app::{CheckInService, FixedClock, ServiceConfig};
-use checkin_kiosk::config::Config;
+use checkin_kiosk::config::{Config, ConfigLayers};
 use checkin_kiosk::store::Store;
+use checkin_kiosk::ui::staff::StaffSetup;
 use checkin_kiosk::ui::{connect, Controller, UiSettings};
 use checkin_kiosk::MainWindow;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -25,6 +26,8 @@ pub struct TestKiosk {
     pub window: MainWindow,
     pub controller: Rc<RefCell<Controller<FixedClock>>>,
     pub dir: tempfile::TempDir,
+    /// The configuration the kiosk started with (staff settings go on top of it).
+    pub config: Config,
 }
 
 /// Mid-morning on a fixed day: the demo practice is laid out around it.
@@ -54,25 +57,54 @@ pub fn start_kiosk(config: Config) -> TestKiosk {
 
 pub fn start_kiosk_on_current_platform(config: Config) -> TestKiosk {
     let dir = tempfile::tempdir().expect("temp dir");
+    open_kiosk(config, dir)
+}
+
+/// The kiosk on the database in `dir`, started the way `main` starts it: the settings staff
+/// saved there go on top of `config`.
+fn open_kiosk(config: Config, dir: tempfile::TempDir) -> TestKiosk {
     let store = Store::open_in_dir(dir.path()).expect("open store");
+    let layers = ConfigLayers::over(config.clone());
+    let (effective, problems) = layers.resolve(&store.settings().expect("saved settings"));
+    assert!(problems.is_empty(), "{problems:?}");
     let mut service = CheckInService::new(
         store,
         FixedClock::new(test_now()),
-        ServiceConfig::from(&config),
+        ServiceConfig::from(&effective),
     );
     service.seed_demo().expect("seed demo");
     let window = MainWindow::new().expect("window");
-    let controller = connect(&window, service, settings(&config));
+    let controller = connect(&window, service, settings(&effective));
+    controller.borrow_mut().set_staff_setup(StaffSetup {
+        layers,
+        config: effective,
+        sync: None,
+    });
     window.show().expect("show");
     settle();
     TestKiosk {
         window,
         controller,
         dir,
+        config,
     }
 }
 
 impl TestKiosk {
+    /// The app core stops and starts again on the same database file (same clock time).
+    pub fn restart(self) -> TestKiosk {
+        let TestKiosk {
+            window,
+            controller,
+            dir,
+            config,
+        } = self;
+        let _closed = window.hide();
+        drop(controller);
+        drop(window);
+        open_kiosk(config, dir)
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("kiosk.db")
     }
