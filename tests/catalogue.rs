@@ -174,6 +174,12 @@ fn language_neutral(text: &str) -> bool {
         || names.contains(&text)
         || text.starts_with("A-")
         || text.starts_with("W-")
+        // Configuration values on the staff Settings page: codes such as "en, es",
+        // "general-intake", "procedure".
+        || text.split(", ").all(|code| {
+            code.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+        })
 }
 
 #[test]

@@ -181,7 +181,7 @@ impl<C: Clock> CheckInService<C> {
     pub fn check_staff_pin(&mut self, pin: &str) -> Result<PinCheck, AppError> {
         let now = self.clock.now();
         if let Some(until) = self.staff_locked_until()? {
-            self.audit("staff.pin_refused_locked", "")?;
+            self.audit("audit.staff.pin_refused_locked", "")?;
             return Ok(PinCheck::Locked { until });
         }
         let Some(hash) = self.stored_pin_hash()? else {
@@ -189,7 +189,7 @@ impl<C: Clock> CheckInService<C> {
         };
         if pin_matches(pin, &hash) {
             self.store.set_staff_state(FAILED_PINS, "0", now)?;
-            self.audit("staff.entered", "")?;
+            self.audit("audit.staff.entered", "")?;
             return Ok(PinCheck::Open);
         }
         let failed = self
@@ -206,8 +206,11 @@ impl<C: Clock> CheckInService<C> {
                 &until.format(LOCK_TIME_FORMAT).to_string(),
                 now,
             )?;
-            self.audit("staff.pin_wrong", &format!("{failed} in a row"))?;
-            self.audit("staff.locked", &format!("until {}", until.format("%H:%M")))?;
+            self.audit("audit.staff.pin_wrong", &format!("{failed} in a row"))?;
+            self.audit(
+                "audit.staff.locked",
+                &format!("until {}", until.format("%H:%M")),
+            )?;
             tracing::warn!(
                 minutes = PIN_LOCKOUT_MINUTES,
                 "staff entry locked after wrong PINs"
@@ -216,7 +219,7 @@ impl<C: Clock> CheckInService<C> {
         }
         self.store
             .set_staff_state(FAILED_PINS, &failed.to_string(), now)?;
-        self.audit("staff.pin_wrong", &format!("{failed} in a row"))?;
+        self.audit("audit.staff.pin_wrong", &format!("{failed} in a row"))?;
         Ok(PinCheck::Wrong {
             attempts_left: PIN_ATTEMPTS - failed,
         })
@@ -227,11 +230,12 @@ impl<C: Clock> CheckInService<C> {
         let hash = staff_pin_hash(pin)?;
         self.store
             .set_staff_state(PIN_HASH, &hash, self.clock.now())?;
-        self.audit("staff.pin_changed", "")?;
+        self.audit("audit.staff.pin_changed", "")?;
         Ok(())
     }
 
-    /// One line in the audit log. Callers pass action names and non-patient details only.
+    /// One line in the audit log. `action` is its locale key (audit.*); callers pass
+    /// non-patient details only.
     pub fn audit(&mut self, action: &str, detail: &str) -> Result<(), AppError> {
         Ok(self.store.record_audit(self.clock.now(), action, detail)?)
     }
@@ -333,7 +337,7 @@ impl<C: Clock> CheckInService<C> {
         let called = self.store.mark_called(check_in_id, self.clock.now())?;
         if called {
             let ticket = self.ticket_of(check_in_id)?;
-            self.audit("today.called", &ticket)?;
+            self.audit("audit.today.called", &ticket)?;
         }
         Ok(called)
     }
@@ -343,7 +347,7 @@ impl<C: Clock> CheckInService<C> {
         let seen = self.store.mark_seen(check_in_id, self.clock.now())?;
         if seen {
             let ticket = self.ticket_of(check_in_id)?;
-            self.audit("today.seen", &ticket)?;
+            self.audit("audit.today.seen", &ticket)?;
         }
         Ok(seen)
     }
@@ -372,7 +376,7 @@ impl<C: Clock> CheckInService<C> {
     pub fn resolve_help_request(&mut self, id: i64) -> Result<bool, AppError> {
         let resolved = self.store.resolve_help_request(id, self.clock.now())?;
         if resolved {
-            self.audit("today.help_resolved", &format!("request {id}"))?;
+            self.audit("audit.today.help_resolved", &format!("request {id}"))?;
         }
         Ok(resolved)
     }
@@ -385,7 +389,7 @@ impl<C: Clock> CheckInService<C> {
     pub fn retry_failed(&mut self, outbox_id: &str) -> Result<bool, AppError> {
         let retried = self.store.retry_outbox(outbox_id)?;
         if retried {
-            self.audit("sync.retry", outbox_id)?;
+            self.audit("audit.sync.retry", outbox_id)?;
             if let Some(nudge) = &self.after_commit {
                 nudge();
             }
@@ -397,7 +401,7 @@ impl<C: Clock> CheckInService<C> {
     pub fn set_aside_failed(&mut self, outbox_id: &str) -> Result<bool, AppError> {
         let done = self.store.set_aside_outbox(outbox_id, self.clock.now())?;
         if done {
-            self.audit("sync.set_aside", outbox_id)?;
+            self.audit("audit.sync.set_aside", outbox_id)?;
         }
         Ok(done)
     }
@@ -418,13 +422,13 @@ impl<C: Clock> CheckInService<C> {
         } else {
             format!("{key}: {shown_before} -> {shown_after}")
         };
-        self.audit("settings.changed", &detail)
+        self.audit("audit.settings.changed", &detail)
     }
 
     /// Back to the file's (or the environment's, or the built-in) value.
     pub fn reset_setting(&mut self, key: &str) -> Result<(), AppError> {
         self.store.clear_setting(key)?;
-        self.audit("settings.reset", key)
+        self.audit("audit.settings.reset", key)
     }
 
     pub fn saved_settings(&self) -> Result<Vec<(String, String)>, AppError> {

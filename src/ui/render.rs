@@ -138,8 +138,7 @@ impl Scene {
         }
     }
 
-    /// Staff scenes show a staged morning (see `demo::stage_demo_day`) in the staff
-    /// language (the kiosk's default language).
+    /// Staff scenes show a staged morning (see `demo::stage_demo_day`).
     pub fn is_staff(self) -> bool {
         matches!(
             self,
@@ -213,11 +212,9 @@ pub fn render(
         service
             .seed_demo()
             .map_err(|e| RenderError::Demo(e.to_string()))?;
-        let mut settings = settings.clone();
         if job.scene.is_staff() {
             demo::stage_demo_day(&mut service, now)
                 .map_err(|e| RenderError::Demo(e.to_string()))?;
-            settings.default_language = job.language.clone();
         }
         if job.scene == Scene::Board {
             let board_window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
@@ -435,6 +432,8 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
     large_text: bool,
 ) {
     let mut c = controller.borrow_mut();
+    c.pin_cancel();
+    c.leave_staff("button");
     c.start_over();
     c.choose_language(language);
     if high_contrast {
@@ -521,6 +520,7 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
             // A PIN exists; someone typed a wrong one and is trying again.
             choose_pin_and_open_staff(&mut c, "2468");
             c.leave_staff("button");
+            c.choose_language(language);
             c.staff_gesture();
             type_pin(&mut c, "1357");
             c.pin_ok();

@@ -64,6 +64,8 @@ enum PinPurpose {
 
 /// The PIN pad while it is open. Digits are never logged.
 pub struct PinEntry {
+    /// The language on screen when the corner was pressed: staff mode speaks it.
+    language: String,
     digits: String,
     purpose: PinPurpose,
     message: Option<String>,
@@ -80,6 +82,7 @@ struct Editing {
 
 /// Staff mode while it is open.
 pub struct StaffMode {
+    language: String,
     tab: StaffTab,
     editing: Option<Editing>,
     /// A failed item whose "Set aside" was tapped once: the second tap confirms.
@@ -122,6 +125,7 @@ impl<C: Clock + 'static> Controller<C> {
             }
         };
         let mut entry = PinEntry {
+            language: self.session().language.clone(),
             digits: String::new(),
             purpose,
             message: None,
@@ -136,7 +140,7 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     fn lock_message(&self, entry: &mut PinEntry, until: NaiveDateTime) {
-        let lang = self.staff_lang();
+        let lang = entry.language.clone();
         entry.locked = true;
         entry.digits.clear();
         entry.message = Some(tr_with(
@@ -146,9 +150,13 @@ impl<C: Clock + 'static> Controller<C> {
         ));
     }
 
-    /// Staff pages speak the kiosk's default language.
+    /// Staff mode speaks the language that was on screen when it was opened.
     fn staff_lang(&self) -> String {
-        self.settings.default_language.clone()
+        self.staff
+            .as_ref()
+            .map(|s| s.language.clone())
+            .or_else(|| self.pin.as_ref().map(|p| p.language.clone()))
+            .unwrap_or_else(|| self.settings.default_language.clone())
     }
 
     pub fn pin_digit(&mut self, digit: &str) {
@@ -175,12 +183,12 @@ impl<C: Clock + 'static> Controller<C> {
         let Some(mut entry) = self.pin.take() else {
             return;
         };
-        let lang = self.staff_lang();
+        let lang = entry.language.clone();
         let digits = std::mem::take(&mut entry.digits);
         entry.message = None;
         match entry.purpose.clone() {
             PinPurpose::Enter => match self.service.check_staff_pin(&digits) {
-                Ok(PinCheck::Open) => return self.open_staff(),
+                Ok(PinCheck::Open) => return self.open_staff(lang),
                 Ok(PinCheck::Wrong { attempts_left }) => {
                     entry.message = Some(tr_with(
                         &lang,
@@ -213,7 +221,13 @@ impl<C: Clock + 'static> Controller<C> {
                     tracing::error!(error = %e, "staff PIN could not be saved");
                     entry.message = Some(tr(&lang, e.message_key()));
                 } else if opening {
-                    return self.open_staff();
+                    if let Err(e) = self
+                        .service
+                        .audit("audit.staff.entered", "first PIN chosen")
+                    {
+                        tracing::error!(error = %e, "staff entry not audited");
+                    }
+                    return self.open_staff(lang);
                 } else {
                     self.staff_notice(tr(&lang, "staff.pin.changed"));
                     return;
@@ -224,15 +238,18 @@ impl<C: Clock + 'static> Controller<C> {
     }
 
     /// A correct PIN: whatever a patient left on screen is wiped first.
-    fn open_staff(&mut self) {
+    fn open_staff(&mut self, language: String) {
         self.pin = None;
         self.start_over();
+        // The wiped screen behind staff mode keeps the language staff are reading.
+        self.choose_language(&language);
         let weak = self.me.clone();
         let refresh_timer = Timer::default();
         refresh_timer.start(TimerMode::Repeated, STAFF_REFRESH, move || {
             with(&weak, Controller::show);
         });
         self.staff = Some(StaffMode {
+            language,
             tab: StaffTab::Today,
             editing: None,
             confirm_set_aside: None,
@@ -248,7 +265,7 @@ impl<C: Clock + 'static> Controller<C> {
         if self.staff.take().is_none() {
             return;
         }
-        if let Err(e) = self.service.audit("staff.left", why) {
+        if let Err(e) = self.service.audit("audit.staff.left", why) {
             tracing::error!(error = %e, "staff exit not audited");
         }
         tracing::info!(why, "staff mode closed");
@@ -327,7 +344,7 @@ impl<C: Clock + 'static> Controller<C> {
             }
             None => tr(&lang, "staff.sync.no_server"),
         };
-        let result = self.service.audit("sync.now", "").map(|()| text);
+        let result = self.service.audit("audit.sync.now", "").map(|()| text);
         self.report("sync now", result);
     }
 
@@ -348,7 +365,7 @@ impl<C: Clock + 'static> Controller<C> {
             }),
         };
         let result = result.and_then(|text| {
-            self.service.audit("sync.refresh_schedule", "")?;
+            self.service.audit("audit.sync.refresh_schedule", "")?;
             Ok(text)
         });
         self.report("refresh", result);
@@ -520,6 +537,7 @@ impl<C: Clock + 'static> Controller<C> {
 
     pub fn staff_change_pin(&mut self) {
         self.pin = Some(PinEntry {
+            language: self.staff_lang(),
             digits: String::new(),
             purpose: PinPurpose::Choose { opening: false },
             message: None,
@@ -538,7 +556,7 @@ impl<C: Clock + 'static> Controller<C> {
             .set_connection_lines(model(vec![tr(&lang, "staff.settings.testing").into()]));
         let config = self.staff_setup.config.clone();
         let weak = window.as_weak();
-        if let Err(e) = self.service.audit("settings.test_connection", "") {
+        if let Err(e) = self.service.audit("audit.settings.test_connection", "") {
             tracing::error!(error = %e, "test not audited");
         }
         let spawned = std::thread::Builder::new()
@@ -827,7 +845,20 @@ impl<C: Clock + 'static> Controller<C> {
             }
             .into(),
         );
-        adapter.set_edit_error(edit.error.clone().unwrap_or_default().into());
+        // The detail is the configuration's own message (English for now; see README).
+        adapter.set_edit_error(
+            edit.error
+                .as_ref()
+                .map(|reason| {
+                    tr_with(
+                        lang,
+                        "staff.settings.refused",
+                        &[("reason", reason.clone())],
+                    )
+                })
+                .unwrap_or_default()
+                .into(),
+        );
         let hint = match edit.kind {
             _ if edit.key.starts_with("server") => tr(lang, "staff.settings.hint_restart"),
             SettingKind::List => tr(lang, "staff.settings.hint_list"),
@@ -970,7 +1001,7 @@ impl<C: Clock + 'static> Controller<C> {
                         format_time(lang, e.at.time())
                     )
                     .into(),
-                    action: tr(lang, &format!("audit.{}", e.action)).into(),
+                    action: tr(lang, &e.action).into(),
                     detail: e.detail.as_str().into(),
                 })
                 .collect(),
