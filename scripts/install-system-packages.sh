@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the kiosk needs to build, run and be tested.
 # Used by scripts/demo.sh (the README's first command) and by .ci/run.
+# Extra groups, for IT and releases (packaging/README.md):
+#   packaging   the linuxkms backend's libraries, dpkg-dev, debootstrap (packaging/*.sh)
+#   cross       the aarch64 cross compiler, arm64 libraries and qemu-user
 set -euo pipefail
+
+groups=("$@")
+wants() { local g; for g in "${groups[@]}"; do [ "$g" = "$1" ] && return 0; done; return 1; }
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if wants cross && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "system packages: adding the arm64 architecture"
+  $sudo dpkg --add-architecture arm64
+fi
 
 packages=(
   # build: Slint's font stack links fontconfig; rusqlite builds SQLCipher with the C
@@ -15,13 +28,21 @@ packages=(
   xvfb xauth
   ca-certificates curl git
 )
+# Slint's linuxkms backend (DRM/KMS + libinput through libseat), for the packaged build.
+linuxkms=(libudev-dev libinput-dev libgbm-dev libxkbcommon-dev libdrm-dev libseat-dev)
+if wants packaging || wants cross; then
+  packages+=("${linuxkms[@]}" dpkg-dev debootstrap systemd)
+fi
+if wants cross; then
+  packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+    libfontconfig-dev:arm64 libssl-dev:arm64)
+  for p in "${linuxkms[@]}"; do packages+=("$p:arm64"); done
+fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
 else

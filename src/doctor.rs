@@ -245,7 +245,22 @@ fn check_display(env: &dyn Fn(&str) -> Option<String>) -> Finding {
                 .any(|e| e.file_name().to_string_lossy().starts_with("card"))
         })
         .unwrap_or(false);
-    if drm {
+    let wants_kms = set("SLINT_BACKEND").is_some_and(|b| b.starts_with("linuxkms"));
+    if wants_kms && !cfg!(feature = "linuxkms") {
+        return Finding::problem(
+            CHECK,
+            Verdict::Fail,
+            "SLINT_BACKEND asks for linuxkms but this build has no linuxkms backend",
+            "install the packaged build (it has it), or build with `cargo build --release \
+             --features linuxkms`",
+        );
+    }
+    if drm && cfg!(feature = "linuxkms") {
+        Finding::ok(
+            CHECK,
+            "no compositor in this session; the linuxkms backend draws on /dev/dri directly",
+        )
+    } else if drm {
         Finding::problem(
             CHECK,
             Verdict::Warn,

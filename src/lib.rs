@@ -14,5 +14,6 @@ pub mod domain;
 pub mod fhir;
 pub mod store;
 pub mod sync;
+pub mod systemd;
 pub mod telemetry;
 pub mod ui;

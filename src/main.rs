@@ -13,7 +13,7 @@ use checkin_kiosk::sync::{self, SyncConfig, Syncer};
 use checkin_kiosk::ui::render::{self, RenderJob, Scene};
 use checkin_kiosk::ui::staff::StaffSetup;
 use checkin_kiosk::ui::{connect, UiSettings};
-use checkin_kiosk::{telemetry, BoardWindow, MainWindow};
+use checkin_kiosk::{systemd, telemetry, BoardWindow, MainWindow};
 
 #[derive(Parser)]
 #[command(
@@ -337,9 +337,22 @@ fn run(layers: ConfigLayers, fullscreen: bool) -> Result<()> {
             .borrow_mut()
             .set_staff_alert("staff.database_quarantined");
     }
+    let status = if config.demo_mode() {
+        "kiosk running the demo practice"
+    } else {
+        "kiosk running"
+    };
+    let _systemd = tell_systemd(status)?;
     tracing::info!(kiosk_id = %config.kiosk_id, "kiosk ready");
     window.run().context("running the kiosk window")?;
     Ok(())
+}
+
+/// Under systemd (Type=notify): ready once the event loop turns, and the watchdog fed from
+/// it while the window runs.
+fn tell_systemd(status: &str) -> Result<Option<systemd::EventLoopNotifier>> {
+    let notifier = systemd::Notifier::from_env(&systemd::NotifyEnv::from_process())?;
+    Ok(notifier.map(|n| systemd::notify_from_event_loop(n, status.to_owned())))
 }
 
 /// `board`: the lobby board in its own window, re-reading the database every second.
@@ -360,6 +373,7 @@ fn board(layers: &ConfigLayers, fullscreen: bool) -> Result<()> {
         config.practice_name.clone(),
         config.default_language.clone(),
     );
+    let _systemd = tell_systemd("lobby board running")?;
     tracing::info!("lobby board ready");
     window.run().context("running the board window")?;
     Ok(())

@@ -18,3 +18,4 @@ mod sync_faults;
 mod sync_hostile;
 mod sync_server;
 mod sync_ui_latency;
+mod systemd;

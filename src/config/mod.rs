@@ -892,6 +892,38 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_file_documents_every_key() {
+        let text = include_str!("../../packaging/kiosk.toml");
+        let sections: [(&str, &[&str]); 6] = [
+            ("", TOP_KEYS),
+            ("[arrival]", ARRIVAL_KEYS),
+            ("[wait]", WAIT_KEYS),
+            ("[forms]", FORMS_KEYS),
+            ("[server]", SERVER_KEYS),
+            ("[database]", DATABASE_KEYS),
+        ];
+        for (section, keys) in sections {
+            let body = match section {
+                "" => text.split("\n[").next().unwrap_or_default(),
+                s => text.split(s).nth(1).unwrap_or_default(),
+            };
+            for key in keys {
+                let set = format!("\n{key} =");
+                let commented = format!("\n# {key} =");
+                let prefix = section.trim_matches(['[', ']']);
+                let table = match prefix {
+                    "" => format!("\n[{key}]"),
+                    p => format!("\n[{p}.{key}]"),
+                };
+                assert!(
+                    body.contains(&set) || body.contains(&commented) || text.contains(&table),
+                    "{section} {key} is not in packaging/kiosk.toml"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_shipped_example_file_loads_cleanly() {
         let text = include_str!("../../packaging/kiosk.toml");
         let (c, problems) = load_str(text, &[]);
