@@ -4,6 +4,7 @@
 # Extra groups, for IT and releases (packaging/README.md):
 #   packaging   the linuxkms backend's libraries, dpkg-dev, debootstrap (packaging/*.sh)
 #   cross       the aarch64 cross compiler, arm64 libraries and qemu-user
+#   bench       Chromium and xdotool (scripts/bench.sh)
 set -euo pipefail
 
 groups=("$@")
@@ -32,6 +33,9 @@ packages=(
 linuxkms=(libudev-dev libinput-dev libgbm-dev libxkbcommon-dev libdrm-dev libseat-dev)
 if wants packaging || wants cross; then
   packages+=("${linuxkms[@]}" dpkg-dev debootstrap systemd)
+fi
+if wants bench; then
+  packages+=(chromium xdotool)
 fi
 if wants cross; then
   packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::mapping::{format_instant, APPOINTMENT_TYPE_SYSTEM, DEFAULT_CODE_SYSTEM};
 use crate::app::demo::demo_roster;
-use crate::domain::AppointmentStatus;
+use crate::domain::{Appointment, AppointmentStatus};
 
 const PATIENT_SYSTEM: &str = "urn:checkin-kiosk:demo-patient";
 const PRACTITIONER_SYSTEM: &str = "urn:checkin-kiosk:demo-practitioner";
@@ -30,11 +30,16 @@ fn urn() -> String {
 
 /// The demo day laid out around `now` (see `app::demo`), as one transaction Bundle.
 pub fn demo_bundle(now: NaiveDateTime) -> Value {
-    let roster = demo_roster(now);
+    roster_bundle(&demo_roster(now))
+}
+
+/// A day's appointments with their patients and practitioners as one transaction Bundle
+/// (the demo's, or a benchmark's larger day).
+pub fn roster_bundle(roster: &[Appointment]) -> Value {
     let mut entries = Vec::new();
     let mut practitioners: HashMap<String, String> = HashMap::new();
     let mut patients: HashMap<String, String> = HashMap::new();
-    for a in &roster {
+    for a in roster {
         if !practitioners.contains_key(&a.clinician) {
             let url = urn();
             let words: Vec<&str> = a.clinician.split_whitespace().collect();
@@ -67,7 +72,7 @@ pub fn demo_bundle(now: NaiveDateTime) -> Value {
             patients.insert(a.patient.id.clone(), url);
         }
     }
-    for a in &roster {
+    for a in roster {
         let status = match a.status {
             AppointmentStatus::Booked => "booked",
             AppointmentStatus::Arrived | AppointmentStatus::CheckedIn => "arrived",

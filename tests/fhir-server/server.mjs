@@ -34,9 +34,32 @@ const validate = (resource) => {
 class TestRepository extends MemoryRepository {
   createResource(resource, ...rest) { validate(resource); return super.createResource(resource, ...rest); }
   conditionalCreate(resource, ...rest) { validate(resource); return super.conditionalCreate(resource, ...rest); }
+  // Atomic transactions through an undo log: every write in a transaction records how to
+  // take it back, and a failure replays them newest first. The memory repository stores a
+  // new object on each write and never changes a stored one, so putting the old object
+  // back (and dropping the new history entry) restores exactly what was there. Cheap: a
+  // transaction costs its own entries, not the size of the store.
+  createResourceSync(resource, options, update) {
+    const type = resource.resourceType;
+    const before = resource.id ? this.resources.get(type)?.get(resource.id) : undefined;
+    const result = super.createResourceSync(resource, options, update);
+    this.undo?.push(() => {
+      if (before) this.resources.get(type).set(result.id, before); else this.resources.get(type)?.delete(result.id);
+      const versions = this.history.get(type)?.get(result.id);
+      versions?.pop();
+      if (versions?.length === 0) this.history.get(type).delete(result.id);
+    });
+    return result;
+  }
+  async deleteResource(type, id, options) {
+    const before = this.resources.get(type)?.get(id);
+    await super.deleteResource(type, id, options);
+    this.undo?.push(() => { if (before) this.resources.get(type).set(id, before); });
+  }
   async withTransaction(callback) {
-    const saved = structuredClone([this.resources, this.history]); // `private` in TS only
-    try { return await callback(this); } catch (err) { [this.resources, this.history] = saved; throw err; }
+    if (this.undo) return callback(this); // nested: part of the outer transaction
+    this.undo = [];
+    try { return await callback(this); } catch (err) { for (const back of this.undo.reverse()) back(); throw err; } finally { this.undo = undefined; }
   }
 }
 const repo = new TestRepository();
