@@ -5,6 +5,7 @@ mod util;
 
 mod accessibility;
 mod catalogue;
+mod contrast;
 mod doctor;
 mod forms_fhir;
 mod forms_flow;
