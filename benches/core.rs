@@ -20,7 +20,7 @@ use checkin_kiosk::store::{NewCheckIn, Store};
 use criterion::Criterion;
 
 mod common;
-use common::{bench_dir, key, now, roster, Figure, TapDir};
+use common::{bench_dir, key, now, roster, Figure};
 
 const ROSTER: usize = 5_000;
 const CONFIRMS: usize = 2_000;
@@ -115,15 +115,15 @@ fn bare_insert(dir: &Path) -> Figure {
 }
 
 fn main() {
-    let dir = bench_dir();
-
-    confirm_durable(&dir.path().join("confirm").tap_dir()).report(Some(5.0));
-    commit_only(&dir.path().join("commit").tap_dir()).report(None);
-    bare_insert(&dir.path().join("bare").tap_dir()).report(None);
+    // Each figure on its own fresh database file.
+    let dirs: Vec<_> = (0..4).map(|_| bench_dir()).collect();
+    confirm_durable(dirs[0].path()).report(Some(5.0));
+    commit_only(dirs[1].path()).report(None);
+    bare_insert(dirs[2].path()).report(None);
 
     // Look-ups: criterion's statistics, plus every iteration timed for the percentiles.
     let appointments = roster(ROSTER);
-    let service = RefCell::new(service(&dir.path().join("lookup").tap_dir(), &appointments));
+    let service = RefCell::new(service(dirs[3].path(), &appointments));
     let mut samples = Vec::new();
     let mut next = 0usize;
     let mut c = Criterion::default()

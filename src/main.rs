@@ -342,17 +342,23 @@ fn run(layers: ConfigLayers, fullscreen: bool) -> Result<()> {
     } else {
         "kiosk running"
     };
-    let _systemd = tell_systemd(status)?;
+    let _systemd = tell_systemd(status);
     tracing::info!(kiosk_id = %config.kiosk_id, "kiosk ready");
     window.run().context("running the kiosk window")?;
     Ok(())
 }
 
 /// Under systemd (Type=notify): ready once the event loop turns, and the watchdog fed from
-/// it while the window runs.
-fn tell_systemd(status: &str) -> Result<Option<systemd::EventLoopNotifier>> {
-    let notifier = systemd::Notifier::from_env(&systemd::NotifyEnv::from_process())?;
-    Ok(notifier.map(|n| systemd::notify_from_event_loop(n, status.to_owned())))
+/// it while the window runs. A notify socket that cannot be used is logged and the kiosk
+/// runs anyway: patients are better served by a kiosk systemd may restart than by none.
+fn tell_systemd(status: &str) -> Option<systemd::EventLoopNotifier> {
+    match systemd::Notifier::from_env(&systemd::NotifyEnv::from_process()) {
+        Ok(notifier) => notifier.map(|n| systemd::notify_from_event_loop(n, status.to_owned())),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot tell systemd the kiosk is up");
+            None
+        }
+    }
 }
 
 /// `board`: the lobby board in its own window, re-reading the database every second.
@@ -373,7 +379,7 @@ fn board(layers: &ConfigLayers, fullscreen: bool) -> Result<()> {
         config.practice_name.clone(),
         config.default_language.clone(),
     );
-    let _systemd = tell_systemd("lobby board running")?;
+    let _systemd = tell_systemd("lobby board running");
     tracing::info!("lobby board ready");
     window.run().context("running the board window")?;
     Ok(())

@@ -77,10 +77,6 @@ impl Notifier {
         self.send(&format!("STATUS={}", text.replace('\n', " ")));
     }
 
-    pub fn stopping(&self) {
-        self.send("STOPPING=1");
-    }
-
     fn send(&self, message: &str) {
         // Losing one message is harmless (the next feed follows); a socket that stays
         // broken shows as a watchdog restart in the journal, with this warning before it.

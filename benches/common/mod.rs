@@ -118,15 +118,3 @@ impl Figure {
         }));
     }
 }
-
-pub trait TapDir {
-    fn tap_dir(self) -> Self;
-}
-
-impl TapDir for std::path::PathBuf {
-    /// Creates the directory and hands the path on.
-    fn tap_dir(self) -> Self {
-        std::fs::create_dir_all(&self).expect("bench dir");
-        self
-    }
-}
