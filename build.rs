@@ -1,4 +1,6 @@
 fn main() {
+    // rust-i18n compiles locales/*.yml in through a macro, which cargo does not track.
+    println!("cargo:rerun-if-changed=locales");
     // Debug info lets the integration tests find elements by accessible label.
     let config = slint_build::CompilerConfiguration::new()
         .with_style("fluent".into())

@@ -15,8 +15,9 @@ pub use staff::{
 };
 
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/checkin-kiosk/kiosk.toml";
-/// Languages with a complete catalogue in locales/.
-pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "es"];
+/// Languages with a complete catalogue in locales/ (the same list as
+/// `ui::i18n::LANGUAGES`, which a test there checks).
+pub const SUPPORTED_LANGUAGES: &[&str] = &["en", "es", "fr", "zh", "vi", "ar", "tl", "ru"];
 const ENV_PREFIX: &str = "CHECKIN_KIOSK_";
 
 const TOP_KEYS: &[&str] = &[
@@ -853,7 +854,7 @@ mod tests {
         assert!(c.demo_mode());
         assert_eq!(c.practice_name, "Riverside Family Clinic");
         assert_eq!(c.kiosk_id, "kiosk-1");
-        assert_eq!(c.languages, ["en", "es"]);
+        assert_eq!(c.languages, SUPPORTED_LANGUAGES);
         assert_eq!(c.default_language, "en");
         assert_eq!(
             (c.idle_timeout_secs, c.idle_prompt_secs, c.done_reset_secs),
@@ -1029,7 +1030,7 @@ mod tests {
     fn languages_must_be_supported_and_include_the_default() {
         only_problem("languages = [\"en\", \"xx\"]", "languages");
         only_problem("languages = []", "languages");
-        only_problem("default_language = \"fr\"", "default_language");
+        only_problem("default_language = \"xx\"", "default_language");
         let (c, problems) = load_str("languages = [\"en\"]\ndefault_language = \"es\"", &[]);
         assert_eq!(keys(&problems), ["default_language"]);
         assert_eq!(

@@ -1,5 +1,8 @@
 /// A family name reduced for matching: case, accents, hyphens, apostrophes, spaces and dots
-/// do not count ("Nguyễn" = "nguyen", "O'Brien-Smith" = "obriensmith").
+/// do not count ("Nguyễn" = "nguyen", "O'Brien-Smith" = "obriensmith"), and Cyrillic is
+/// read as its Latin transliteration ("Иванов" = "ivanov"), since practices often keep
+/// Russian names romanised. Arabic stays Arabic (hamza and vowel marks folded away):
+/// romanising it is too ambiguous to match on.
 pub fn fold_name(s: &str) -> String {
     use unicode_normalization::char::is_combining_mark;
     use unicode_normalization::UnicodeNormalization;
@@ -17,6 +20,10 @@ pub fn fold_name(s: &str) -> String {
             'œ' | 'Œ' => "oe",
             'ı' => "i",
             'þ' | 'Þ' => "th",
+            c if ('\u{400}'..='\u{44F}').contains(&c) || c == 'ё' || c == 'Ё' => {
+                out.push_str(cyrillic_to_latin(c));
+                continue;
+            }
             _ => {
                 if c.is_alphanumeric() {
                     out.extend(c.to_lowercase());
@@ -27,6 +34,42 @@ pub fn fold_name(s: &str) -> String {
         out.push_str(folded);
     }
     out
+}
+
+/// BGN/PCGN-style romanisation without diacritics (the spelling on most Western records).
+fn cyrillic_to_latin(c: char) -> &'static str {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    match lower {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' | 'ё' | 'э' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' | 'й' | 'ы' => "i",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ю' => "yu",
+        'я' => "ya",
+        // Hard and soft signs are not written in Latin.
+        _ => "",
+    }
 }
 
 #[cfg(test)]
@@ -50,6 +93,10 @@ mod tests {
         assert_eq!(fold_name("Lærke Œuvre"), "laerkeoeuvre");
         assert_eq!(fold_name("Yıldız"), "yildiz");
         assert_eq!(fold_name("Ð"), "d");
+        assert_eq!(fold_name("Иванов"), "ivanov");
+        assert_eq!(fold_name("Кузнецова"), fold_name("Kuznetsova"));
+        assert_eq!(fold_name("Королёв"), "korolev");
+        assert_eq!(fold_name("أحمد"), fold_name("احمد"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use slint::{ComponentHandle, Timer, TimerMode};
 
 use crate::app::{BoardView, CheckInService, Clock};
 use crate::ui::controller::model;
-use crate::ui::i18n::{format_time, tr, tr_with};
+use crate::ui::i18n::{self, format_time, tr, tr_with};
 use crate::{BoardAdapter, BoardWindow, ClinicianDelay, Tr};
 
 /// How often the board window re-reads the database.
@@ -75,6 +75,8 @@ pub fn init_board_window(window: &BoardWindow, lang: &str) {
     let tr_global = window.global::<Tr>();
     tr_global.on_lookup(|lang, key| tr(&lang, &key).into());
     tr_global.set_language(lang.into());
+    tr_global.set_font_family(i18n::font_family(lang).into());
+    tr_global.set_rtl(i18n::is_rtl(lang));
 }
 
 /// Keeps `window` current: shows the board now and every second after. Drop the timer to

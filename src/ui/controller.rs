@@ -18,6 +18,7 @@ use crate::store::FlowOutcome;
 use crate::ui::form_run::{Advance, FormRun};
 use crate::ui::form_view::show_form;
 use crate::ui::i18n::{self, date_order, tr, tr_count, tr_with};
+use crate::ui::keyboards;
 use crate::ui::qr::qr_image;
 use crate::ui::session::{push_name_char, push_phone_char, DateInput, Path, Session, Step};
 use crate::ui::staff::{PinEntry, StaffMode, StaffSetup, STAFF_IDLE};
@@ -300,6 +301,11 @@ impl<C: Clock + 'static> Controller<C> {
     /// A character from the on-screen keyboard, keypad or a physical keyboard.
     pub fn type_text(&mut self, text: &str) {
         self.session.error_key = None;
+        if keyboards::is_switch(text) {
+            self.session.second_keys = !self.session.second_keys;
+            return;
+        }
+        let text = &keyboards::typed(text);
         let lang = self.session.language.clone();
         if let (Step::Form, Some(run)) = (self.session.step, self.session.forms.as_mut()) {
             run.type_text(text, &lang);
@@ -600,10 +606,11 @@ impl<C: Clock + 'static> Controller<C> {
         self.end_session(FlowOutcome::CheckedIn);
         // The ticket screen keeps only what it shows; what the patient typed goes now.
         let language = std::mem::take(&mut self.session.language);
-        let (large, contrast) = (self.session.large_text, self.session.high_contrast);
-        self.session = Session::new(&language);
-        self.session.large_text = large;
-        self.session.high_contrast = contrast;
+        let old = std::mem::replace(&mut self.session, Session::new(&language));
+        self.session.large_text = old.large_text;
+        self.session.high_contrast = old.high_contrast;
+        self.session.seated = old.seated;
+        self.session.read_aloud = old.read_aloud;
         self.session.ticket = Some(ticket);
         self.go_to(Step::Done);
         self.session.done_seconds_left = secs(self.settings.done_reset);
@@ -689,6 +696,7 @@ impl<C: Clock + 'static> Controller<C> {
     pub fn choose_language(&mut self, code: &str) {
         if self.settings.languages.iter().any(|l| l == code) {
             self.session.language = code.to_owned();
+            self.session.second_keys = false;
         }
         self.session.language_picker_visible = false;
     }
@@ -896,7 +904,10 @@ impl<C: Clock + 'static> Controller<C> {
         let theme = window.global::<Theme>();
         theme.set_high_contrast(s.high_contrast);
         theme.set_large_text(s.large_text);
-        window.global::<Tr>().set_language(lang.as_str().into());
+        let tr_global = window.global::<Tr>();
+        tr_global.set_language(lang.as_str().into());
+        tr_global.set_font_family(i18n::font_family(&lang).into());
+        tr_global.set_rtl(i18n::is_rtl(&lang));
 
         let kiosk = window.global::<Kiosk>();
         kiosk.set_practice_name(self.settings.practice_name.as_str().into());
@@ -907,6 +918,7 @@ impl<C: Clock + 'static> Controller<C> {
                 .map(|code| LanguageOption {
                     code: code.as_str().into(),
                     name: i18n::language_name(code).into(),
+                    font: i18n::font_family(code).into(),
                 })
                 .collect(),
         ));
@@ -981,7 +993,7 @@ impl<C: Clock + 'static> Controller<C> {
         self.show_entry(&window, &lang);
         self.show_results(&window, &lang);
         if let (Step::Form, Some(run)) = (s.step, s.forms.as_ref()) {
-            let rows = form_keyboard_rows(&lang);
+            let rows = key_rows(&keyboards::form_rows(&lang, s.second_keys));
             let compact = rows.iter().skip(1).cloned().collect();
             show_form(&window, run, &lang, rows, compact);
         }
@@ -1012,7 +1024,7 @@ impl<C: Clock + 'static> Controller<C> {
         text.set_optional(s.step == Step::Phone);
         text.set_can_continue(!value.trim().is_empty());
         text.set_error_key(s.error_key.unwrap_or_default().into());
-        text.set_rows(model(keyboard_rows(lang)));
+        text.set_rows(model(key_rows(&keyboards::name_rows(lang, s.second_keys))));
 
         let date = window.global::<DateEntryAdapter>();
         date.set_segments(model(date_segments(&s.birth, lang)));
@@ -1162,33 +1174,11 @@ fn desk_reason_key(reason: Option<DeskReason>) -> &'static str {
     }
 }
 
-/// Letter rows of the on-screen keyboard for a language.
-/// Free-text answers need digits and a little punctuation besides the letters. The digits
-/// come first so a small screen can leave them out.
-fn form_keyboard_rows(lang: &str) -> Vec<KeyRow> {
-    let rows: [&str; 4] = match lang {
-        "es" => ["1234567890", "QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM,.-"],
-        _ => ["1234567890", "QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM,.-"],
-    };
-    key_rows(&rows)
-}
-
-fn keyboard_rows(lang: &str) -> Vec<KeyRow> {
-    let rows: [&str; 3] = match lang {
-        "es" => ["QWERTYUIOP", "ASDFGHJKLÑ", "ZXCVBNM'-"],
-        _ => ["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM'-"],
-    };
-    key_rows(&rows)
-}
-
-fn key_rows(rows: &[&str]) -> Vec<KeyRow> {
+/// Keyboard rows ("Q|W|E") as the Slint model.
+fn key_rows(rows: &[String]) -> Vec<KeyRow> {
     rows.iter()
         .map(|row| KeyRow {
-            keys: model(
-                row.chars()
-                    .map(|c| SharedString::from(c.to_string()))
-                    .collect(),
-            ),
+            keys: model(row.split('|').map(SharedString::from).collect()),
         })
         .collect()
 }

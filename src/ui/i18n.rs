@@ -3,15 +3,65 @@
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 
-/// Languages with a complete catalogue, each named in its own language and script.
-pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("es", "Español")];
+/// A language with a complete catalogue in locales/.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Language {
+    pub code: &'static str,
+    /// The language's own name, in its own script (the welcome screen lists these).
+    pub name: &'static str,
+    /// The bundled font family that covers everything its screens show, Latin included
+    /// (names, the practice name): the software renderer falls back only to system fonts,
+    /// which a kiosk image does not have. scripts/make-fonts.py builds the two extra ones.
+    pub font: &'static str,
+    /// Written right to left: the screens are mirrored.
+    pub rtl: bool,
+}
+
+const fn language(code: &'static str, name: &'static str, font: &'static str) -> Language {
+    Language {
+        code,
+        name,
+        font,
+        rtl: false,
+    }
+}
+
+/// Every language the kiosk ships, in the order the welcome screen offers them.
+pub const LANGUAGES: &[Language] = &[
+    language("en", "English", LATIN_FONT),
+    language("es", "Español", LATIN_FONT),
+    language("fr", "Français", LATIN_FONT),
+    language("zh", "中文", "Kiosk Sans SC"),
+    language("vi", "Tiếng Việt", LATIN_FONT),
+    Language {
+        rtl: true,
+        ..language("ar", "العربية", "Kiosk Sans Arabic")
+    },
+    language("tl", "Tagalog", LATIN_FONT),
+    language("ru", "Русский", LATIN_FONT),
+];
+
+/// Noto Sans: Latin (Vietnamese included) and Cyrillic.
+pub const LATIN_FONT: &str = "Noto Sans";
+
+/// The language with this code, if we ship it.
+pub fn language_of(code: &str) -> Option<&'static Language> {
+    LANGUAGES.iter().find(|l| l.code == code)
+}
 
 /// The language's own name, or the code when we have no catalogue for it.
 pub fn language_name(code: &str) -> &str {
-    LANGUAGES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or(code, |(_, name)| name)
+    language_of(code).map_or(code, |l| l.name)
+}
+
+/// The font family for screens in `code`.
+pub fn font_family(code: &str) -> &'static str {
+    language_of(code).map_or(LATIN_FONT, |l| l.font)
+}
+
+/// Whether screens in `code` are laid out right to left.
+pub fn is_rtl(code: &str) -> bool {
+    language_of(code).is_some_and(|l| l.rtl)
 }
 
 /// Text for `key` in `lang`. A key missing from `lang` falls back to English at run time;

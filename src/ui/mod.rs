@@ -6,6 +6,7 @@ pub mod controller;
 pub mod form_run;
 mod form_view;
 pub mod i18n;
+pub mod keyboards;
 pub mod qr;
 pub mod render;
 pub mod session;

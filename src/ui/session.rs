@@ -162,6 +162,14 @@ pub fn push_name_char(name: &mut String, c: char) {
         return;
     }
     let is_letter = c.is_alphabetic();
+    // A tone mark (Vietnamese) joins the letter before it: "E" + "◌̃" = "Ẽ".
+    if unicode_normalization::char::is_combining_mark(c) {
+        if name.chars().last().is_some_and(char::is_alphabetic) {
+            name.push(c);
+            *name = unicode_normalization::UnicodeNormalization::nfc(name.as_str()).collect();
+        }
+        return;
+    }
     let allowed = is_letter || matches!(c, ' ' | '-' | '\'' | '’' | '.');
     if !allowed {
         return;
@@ -201,6 +209,12 @@ pub struct Session {
     pub language: String,
     pub large_text: bool,
     pub high_contrast: bool,
+    /// Every control in the lower part of the screen, for a patient in a wheelchair.
+    pub seated: bool,
+    /// Read each screen's prompt and the chosen answer aloud.
+    pub read_aloud: bool,
+    /// The on-screen keyboard shows its second layer (accents, or Latin letters).
+    pub second_keys: bool,
     pub path: Option<Path>,
     pub step: Step,
     pub reason: Option<String>,
@@ -238,6 +252,9 @@ impl Session {
             language: language.to_owned(),
             large_text: false,
             high_contrast: false,
+            seated: false,
+            read_aloud: false,
+            second_keys: false,
             path: None,
             step: Step::Welcome,
             started_at: None,

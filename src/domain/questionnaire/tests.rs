@@ -1102,17 +1102,36 @@ fn phq2_has_the_standard_options_and_answers() {
 
 #[test]
 fn shipped_forms_are_translated_everywhere() {
+    let others: Vec<&str> = crate::config::SUPPORTED_LANGUAGES
+        .iter()
+        .copied()
+        .filter(|l| *l != "en")
+        .collect();
+    // Every text carries a translation for every other language (a word may legitimately
+    // be the same, e.g. French "Allergies", so presence is what is checked).
+    let translated = |text: Option<&LocalizedText>, what: &str| {
+        let langs: Vec<&str> = text
+            .map(|t| t.translations.iter().map(|(l, _)| l.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(langs.len(), others.len(), "{what}: {langs:?}");
+        for lang in &others {
+            assert!(langs.contains(lang), "{what} has no {lang}");
+        }
+    };
     for (name, text) in [("intake", INTAKE), ("privacy", PRIVACY), ("phq2", PHQ2)] {
         let q = parse(text, name).unwrap();
-        assert_ne!(q.title_in("es"), q.title_in("en"), "{name} title");
+        for lang in &others {
+            assert_ne!(q.title_in(lang), q.title_in("en"), "{name} title in {lang}");
+        }
         for item in q.all_items() {
             assert!(!item.text_in("en").is_empty(), "{name} {}", item.link_id);
-            let es = item.text.as_ref().map(|t| t.translations.len());
-            assert_eq!(es, Some(1), "{name} {} has no Spanish", item.link_id);
+            translated(item.text.as_ref(), &format!("{name} {}", item.link_id));
             for o in &item.options {
                 if let OptionValue::Coding(c) = &o.value {
-                    let t = c.display.as_ref().map(|d| d.translations.len());
-                    assert_eq!(t, Some(1), "{name} {} {}", item.link_id, c.code);
+                    translated(
+                        c.display.as_ref(),
+                        &format!("{name} {} {}", item.link_id, c.code),
+                    );
                 }
             }
         }
