@@ -25,6 +25,8 @@ packages=(
   fontconfig fonts-dejavu-core
   libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon0 libxkbcommon-x11-0
   libwayland-client0 libwayland-cursor0
+  # Read aloud: the local text-to-speech engine (every shipped language has a voice)
+  espeak-ng
   # tests and screenshots of a real window
   xvfb xauth
   ca-certificates curl git

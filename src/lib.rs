@@ -12,6 +12,7 @@ pub mod config;
 pub mod doctor;
 pub mod domain;
 pub mod fhir;
+pub mod speech;
 pub mod store;
 pub mod sync;
 pub mod systemd;

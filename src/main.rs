@@ -10,7 +10,7 @@ use checkin_kiosk::app::{CheckInService, ServiceConfig, SystemClock};
 use checkin_kiosk::config::{self, Config, ConfigLayers};
 use checkin_kiosk::store::{DatabaseKey, Store};
 use checkin_kiosk::sync::{self, SyncConfig, Syncer};
-use checkin_kiosk::ui::render::{self, RenderJob, Scene};
+use checkin_kiosk::ui::render::{self, Look, RenderJob, Scene};
 use checkin_kiosk::ui::staff::StaffSetup;
 use checkin_kiosk::ui::{connect, UiSettings};
 use checkin_kiosk::{systemd, telemetry, BoardWindow, MainWindow};
@@ -89,7 +89,10 @@ enum Command {
         high_contrast: bool,
         #[arg(long)]
         large_text: bool,
-        /// Output folder; files are named <screen>-<lang>-<size>[-hc][-lt].png.
+        /// The seated layout: every control in the lower part of the screen.
+        #[arg(long)]
+        seated: bool,
+        /// Output folder; files are named <screen>-<lang>-<size>[-hc][-lt][-seated].png.
         #[arg(long, default_value = "screenshots")]
         out_dir: PathBuf,
     },
@@ -136,8 +139,14 @@ fn main() -> Result<()> {
             size,
             high_contrast,
             large_text,
+            seated,
             out_dir,
         } => {
+            let look = Look {
+                high_contrast,
+                large_text,
+                seated,
+            };
             let scenes = if screen == "all" {
                 Scene::ALL.to_vec()
             } else {
@@ -159,20 +168,17 @@ fn main() -> Result<()> {
             for scene in &scenes {
                 for language in &languages {
                     for (width, height) in &sizes {
-                        let mut name = format!("{}-{language}-{width}x{height}", scene.name());
-                        if high_contrast {
-                            name.push_str("-hc");
-                        }
-                        if large_text {
-                            name.push_str("-lt");
-                        }
+                        let name = format!(
+                            "{}-{language}-{width}x{height}{}",
+                            scene.name(),
+                            look.suffix()
+                        );
                         jobs.push(RenderJob {
                             scene: *scene,
                             language: language.clone(),
                             width: *width,
                             height: *height,
-                            high_contrast,
-                            large_text,
+                            look,
                             out: out_dir.join(format!("{name}.png")),
                         });
                     }

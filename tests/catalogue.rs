@@ -6,7 +6,7 @@ use std::path::Path;
 
 use checkin_kiosk::config::Config;
 use checkin_kiosk::ui::i18n::LANGUAGES;
-use checkin_kiosk::ui::render::{drive_scene, Scene};
+use checkin_kiosk::ui::render::{drive_scene, Look, Scene};
 
 use crate::util::start_kiosk;
 
@@ -190,7 +190,7 @@ fn every_language_changes_every_visible_string_on_every_screen() {
     for scene in Scene::ALL {
         let mut english = BTreeSet::new();
         for lang in LANGUAGES.iter().map(|l| l.code) {
-            drive_scene(&k.controller, *scene, lang, false, false);
+            drive_scene(&k.controller, *scene, lang, Look::default());
             k.controller.borrow_mut().show();
             let texts: BTreeSet<String> = k.visible_texts().into_iter().collect();
             assert!(

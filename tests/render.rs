@@ -2,7 +2,7 @@
 
 use checkin_kiosk::app::ServiceConfig;
 use checkin_kiosk::config::Config;
-use checkin_kiosk::ui::render::{render, RenderJob, Scene};
+use checkin_kiosk::ui::render::{render, Look, RenderJob, Scene};
 use checkin_kiosk::ui::UiSettings;
 
 use crate::util::test_now;
@@ -21,8 +21,7 @@ fn every_screen_renders_to_a_non_blank_png() {
                 language: lang.into(),
                 width: w,
                 height: h,
-                high_contrast: false,
-                large_text: false,
+                look: Look::default(),
                 out: dir
                     .path()
                     .join(format!("{}-{lang}-{w}x{h}.png", scene.name())),

@@ -10,10 +10,12 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
-use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
+use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, Model, ModelRc, SharedString, Timer, TimerMode, VecModel};
 
 use crate::app::{AnsweredForm, AppError, CheckInService, Clock, ConfirmOutcome, Identification};
 use crate::domain::{normalize_phone, parse_birth_date, DeskReason, WalkIn};
+use crate::speech::{Speech, SpeechSettings, Utterance};
 use crate::store::FlowOutcome;
 use crate::ui::form_run::{Advance, FormRun};
 use crate::ui::form_view::show_form;
@@ -21,6 +23,7 @@ use crate::ui::i18n::{self, date_order, tr, tr_count, tr_with};
 use crate::ui::keyboards;
 use crate::ui::qr::qr_image;
 use crate::ui::session::{push_name_char, push_phone_char, DateInput, Path, Session, Step};
+use crate::ui::spoken;
 use crate::ui::staff::{PinEntry, StaffMode, StaffSetup, STAFF_IDLE};
 use crate::{
     ChooseAdapter, ConfirmAdapter, DateEntryAdapter, DateSegment, DeskAdapter, DoneAdapter,
@@ -38,6 +41,8 @@ pub struct UiSettings {
     pub idle_prompt: Duration,
     pub done_reset: Duration,
     pub walk_in_reasons: Vec<String>,
+    /// Read aloud's engine and where its sound goes.
+    pub speech: SpeechSettings,
 }
 
 impl From<&crate::config::Config> for UiSettings {
@@ -50,6 +55,7 @@ impl From<&crate::config::Config> for UiSettings {
             idle_prompt: Duration::from_secs(u64::from(c.idle_prompt_secs)),
             done_reset: Duration::from_secs(u64::from(c.done_reset_secs)),
             walk_in_reasons: c.walk_in_reasons.clone(),
+            speech: SpeechSettings::default(),
         }
     }
 }
@@ -80,6 +86,13 @@ pub struct Controller<C: Clock + 'static> {
     pub(super) staff: Option<StaffMode>,
     pub(super) staff_setup: StaffSetup,
     pub(super) me: Weak<RefCell<Controller<C>>>,
+    /// Read aloud: the engine, and what was last said for the screen and its answers (so
+    /// each is said once).
+    speech: Speech,
+    spoken_screen: String,
+    spoken_choice: String,
+    /// The control that last got the keyboard focus: its label and where it is.
+    focused: (String, (f32, f32)),
 }
 
 /// How often patient data past retention is looked for.
@@ -97,6 +110,10 @@ pub fn connect<C: Clock + 'static>(
     let typical_wait_minutes = service.config().wait.minutes_per_patient;
     // A broken form file: patients get the other forms, staff are told.
     let staff_alert = (!service.forms().problems().is_empty()).then_some("staff.form_problem");
+    let speech = Speech::start(settings.speech.clone()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "Read aloud is not available");
+        Speech::silent()
+    });
     let controller = Rc::new_cyclic(|me| {
         RefCell::new(Controller {
             window: window.as_weak(),
@@ -112,6 +129,10 @@ pub fn connect<C: Clock + 'static>(
             staff: None,
             staff_setup: StaffSetup::over(crate::config::Config::default()),
             me: me.clone(),
+            speech,
+            spoken_screen: String::new(),
+            spoken_choice: String::new(),
+            focused: (String::new(), (0.0, 0.0)),
         })
     });
     bind_callbacks(window, &controller);
@@ -192,6 +213,12 @@ fn bind_callbacks<C: Clock + 'static>(
     // Tapping "I'm still here" is itself the touch that hides the prompt.
     on!(Nav, on_still_here, |c| c.touched());
     on!(Nav, on_toggle_contrast, |c| c.toggle_high_contrast());
+    on!(Nav, on_toggle_read_aloud, |c| c.toggle_read_aloud());
+    on!(Nav, on_toggle_seated, |c| c.toggle_seated());
+    on!(Nav, on_open_options, |c| c.open_options());
+    on!(Nav, on_close_options, |c| c.session.options_visible = false);
+    on!(Nav, on_focused, |c, label, x, y| c
+        .focus_moved(&label, (x, y)));
     on!(Nav, on_toggle_large_text, |c| c.toggle_large_text());
     on!(Nav, on_open_languages, |c| c.open_language_picker());
     on!(Nav, on_close_languages, |c| c
@@ -229,6 +256,7 @@ fn bind_callbacks<C: Clock + 'static>(
         .staff_test_connection());
 
     let weak = Rc::downgrade(controller);
+    let window_weak = window.as_weak();
     window.global::<Nav>().on_key(move |text| {
         let Some(rc) = weak.upgrade() else {
             return false;
@@ -239,7 +267,35 @@ fn bind_callbacks<C: Clock + 'static>(
         c.touched();
         let used = c.physical_key(&text);
         c.show();
-        used
+        if used {
+            return true;
+        }
+        // Arrow keys (an accessible keypad has no Tab) move the focus like Tab and
+        // Shift+Tab, in reading order: in a right-to-left language, Left goes forward.
+        let forward = match text.chars().next() {
+            Some(k) if k == char::from(Key::DownArrow) => true,
+            Some(k) if k == char::from(Key::UpArrow) => false,
+            Some(k) if k == char::from(Key::RightArrow) => !i18n::is_rtl(c.lang()),
+            Some(k) if k == char::from(Key::LeftArrow) => i18n::is_rtl(c.lang()),
+            _ => return false,
+        };
+        drop(c);
+        move_focus(&window_weak, forward);
+        true
+    });
+}
+
+/// Moves the keyboard focus as Tab (or Shift+Tab) would. Deferred: the window is still
+/// delivering the arrow key.
+fn move_focus(window: &slint::Weak<MainWindow>, forward: bool) {
+    let window = window.clone();
+    Timer::single_shot(Duration::ZERO, move || {
+        let Some(w) = window.upgrade() else { return };
+        let key: SharedString = if forward { Key::Tab } else { Key::Backtab }.into();
+        w.window()
+            .dispatch_event(WindowEvent::KeyPressed { text: key.clone() });
+        w.window()
+            .dispatch_event(WindowEvent::KeyReleased { text: key });
     });
 }
 
@@ -664,6 +720,10 @@ impl<C: Clock + 'static> Controller<C> {
         self.end_session(FlowOutcome::Abandoned);
         self.tick_timer.stop();
         self.session = Session::new(&self.settings.default_language);
+        // What was said for the last patient goes with them.
+        self.speech.clear_log();
+        self.spoken_screen.clear();
+        self.spoken_choice.clear();
         match self.service.typical_wait_minutes() {
             Ok(minutes) => self.typical_wait_minutes = minutes,
             Err(e) => {
@@ -687,6 +747,82 @@ impl<C: Clock + 'static> Controller<C> {
 
     pub fn toggle_large_text(&mut self) {
         self.session.large_text = !self.session.large_text;
+    }
+
+    pub fn toggle_seated(&mut self) {
+        self.session.seated = !self.session.seated;
+    }
+
+    pub fn open_options(&mut self) {
+        self.session.options_visible = true;
+    }
+
+    pub fn toggle_read_aloud(&mut self) {
+        self.session.read_aloud = !self.session.read_aloud;
+        // Switched on: the screen's prompt is said again from the start.
+        self.spoken_screen.clear();
+        self.spoken_choice.clear();
+    }
+
+    /// A control got the keyboard focus: Read aloud names it (a screen reader's job for
+    /// patients who cannot see the screen well).
+    pub fn focus_moved(&mut self, label: &str, at: (f32, f32)) {
+        label.clone_into(&mut self.focused.0);
+        self.focused.1 = at;
+        if self.session.read_aloud && self.staff.is_none() {
+            self.speech.say(&self.session.language, label);
+        }
+    }
+
+    /// The label and top-left corner (logical px) of the control that last got the
+    /// keyboard focus.
+    pub fn focused(&self) -> (&str, (f32, f32)) {
+        (&self.focused.0, self.focused.1)
+    }
+
+    /// What Read aloud has said for the current patient, oldest first.
+    pub fn spoken(&self) -> Vec<Utterance> {
+        self.speech.spoken()
+    }
+
+    /// Says the screen's prompt when the screen changed, and then any answer just chosen.
+    fn read_aloud(&mut self) {
+        if !self.session.read_aloud || self.staff.is_some() || self.pin.is_some() {
+            return;
+        }
+        let lang = self.session.language.clone();
+        let screen = spoken::screen_text(&self.session);
+        let chosen = spoken::chosen_text(&self.session);
+        if screen != self.spoken_screen {
+            self.speech.say(&lang, &screen);
+            self.spoken_screen = screen;
+        } else if chosen != self.spoken_choice {
+            self.speech
+                .say(&lang, &spoken::newly_chosen(&self.spoken_choice, &chosen));
+        }
+        self.spoken_choice = chosen;
+    }
+
+    /// Names the screen the patient sees: a new value sends the keyboard focus back to the
+    /// window (ui/app.slint), so the first Tab starts at the top of the new screen.
+    fn screen_id(&self) -> String {
+        let s = &self.session;
+        let form_page = s
+            .forms
+            .as_ref()
+            .filter(|_| s.step == Step::Form)
+            .map(|run| format!("{}/{}", run.page_key(), run.reviewing))
+            .unwrap_or_default();
+        format!(
+            "{:?}/{form_page}/{}{}{}{}/{}{}",
+            s.step,
+            u8::from(s.help_visible),
+            u8::from(s.language_picker_visible),
+            u8::from(s.options_visible),
+            u8::from(s.idle_seconds_left.is_some()),
+            u8::from(self.pin.is_some()),
+            u8::from(self.staff.is_some()),
+        )
     }
 
     pub fn open_language_picker(&mut self) {
@@ -904,6 +1040,7 @@ impl<C: Clock + 'static> Controller<C> {
         let theme = window.global::<Theme>();
         theme.set_high_contrast(s.high_contrast);
         theme.set_large_text(s.large_text);
+        theme.set_seated(s.seated);
         let tr_global = window.global::<Tr>();
         tr_global.set_language(lang.as_str().into());
         tr_global.set_font_family(i18n::font_family(&lang).into());
@@ -911,17 +1048,20 @@ impl<C: Clock + 'static> Controller<C> {
 
         let kiosk = window.global::<Kiosk>();
         kiosk.set_practice_name(self.settings.practice_name.as_str().into());
-        kiosk.set_languages(model(
-            self.settings
-                .languages
-                .iter()
-                .map(|code| LanguageOption {
-                    code: code.as_str().into(),
-                    name: i18n::language_name(code).into(),
-                    font: i18n::font_family(code).into(),
-                })
-                .collect(),
-        ));
+        // Set once: a new model would rebuild the buttons and lose the keyboard focus.
+        if kiosk.get_languages().row_count() != self.settings.languages.len() {
+            kiosk.set_languages(model(
+                self.settings
+                    .languages
+                    .iter()
+                    .map(|code| LanguageOption {
+                        code: code.as_str().into(),
+                        name: i18n::language_name(code).into(),
+                        font: i18n::font_family(code).into(),
+                    })
+                    .collect(),
+            ));
+        }
         kiosk.set_typical_wait(
             tr_with(
                 &lang,
@@ -982,6 +1122,9 @@ impl<C: Clock + 'static> Controller<C> {
         nav.set_can_go_back(s.previous_step().is_some());
         nav.set_help_visible(s.help_visible);
         nav.set_language_picker_visible(s.language_picker_visible);
+        nav.set_options_visible(s.options_visible);
+        nav.set_read_aloud(s.read_aloud);
+        nav.set_screen_id(self.screen_id().into());
         nav.set_idle_prompt_visible(s.idle_seconds_left.is_some());
         nav.set_idle_countdown(
             s.idle_seconds_left
@@ -997,6 +1140,7 @@ impl<C: Clock + 'static> Controller<C> {
             let compact = rows.iter().skip(1).cloned().collect();
             show_form(&window, run, &lang, rows, compact);
         }
+        self.read_aloud();
     }
 
     fn show_entry(&self, window: &MainWindow, lang: &str) {
@@ -1027,7 +1171,9 @@ impl<C: Clock + 'static> Controller<C> {
         text.set_rows(model(key_rows(&keyboards::name_rows(lang, s.second_keys))));
 
         let date = window.global::<DateEntryAdapter>();
-        date.set_segments(model(date_segments(&s.birth, lang)));
+        update_model(&date.get_segments(), date_segments(&s.birth, lang), |m| {
+            date.set_segments(m)
+        });
         date.set_summary(
             s.birth
                 .calendar_date()
@@ -1039,13 +1185,15 @@ impl<C: Clock + 'static> Controller<C> {
         date.set_can_continue(s.birth.is_complete());
 
         let reasons = window.global::<ReasonAdapter>();
-        reasons.set_reasons(model(
+        update_model(
+            &reasons.get_reasons(),
             self.settings
                 .walk_in_reasons
                 .iter()
                 .map(|r| SharedString::from(r.as_str()))
                 .collect(),
-        ));
+            |m| reasons.set_reasons(m),
+        );
         reasons.set_selected(s.reason.clone().unwrap_or_default().into());
     }
 
@@ -1144,6 +1292,25 @@ pub(crate) fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
 }
 
+/// Shows `items` through the model `current`: with the same number of rows they are
+/// updated in place, so the controls they draw stay (a new model would rebuild them under
+/// the patient's finger and drop the keyboard focus); otherwise `set` gets a new model.
+pub(crate) fn update_model<T: Clone + PartialEq + 'static>(
+    current: &ModelRc<T>,
+    items: Vec<T>,
+    set: impl FnOnce(ModelRc<T>),
+) {
+    if current.row_count() != items.len() {
+        set(model(items));
+        return;
+    }
+    for (i, new) in items.into_iter().enumerate() {
+        if current.row_data(i).as_ref() != Some(&new) {
+            current.set_row_data(i, new);
+        }
+    }
+}
+
 /// A screen's name for help requests and session metrics (never patient data).
 fn step_name(step: Step) -> String {
     format!("{step:?}").to_lowercase()
@@ -1163,7 +1330,7 @@ fn page_of(step: Step) -> Page {
     }
 }
 
-fn desk_reason_key(reason: Option<DeskReason>) -> &'static str {
+pub(super) fn desk_reason_key(reason: Option<DeskReason>) -> &'static str {
     match reason {
         Some(DeskReason::NotFound) => "not_found",
         Some(DeskReason::TooEarly) => "too_early",

@@ -4,7 +4,7 @@
 use slint::{ComponentHandle, Image, Model, Rgba8Pixel, SharedPixelBuffer, SharedString};
 
 use crate::domain::questionnaire::{Answer, AnswerCode, Item, ItemType, Questionnaire};
-use crate::ui::controller::{date_segments, model};
+use crate::ui::controller::{date_segments, model, update_model};
 use crate::ui::form_run::FormRun;
 use crate::ui::i18n::{format_long_date, tr, tr_with};
 use crate::{FieldKind, FormAdapter, FormField, FormOption, KeyRow, MainWindow, ReviewRow};
@@ -22,11 +22,12 @@ pub fn show_form(
     adapter.set_page_key(run.page_key().into());
     adapter.set_has_problems(!run.problems.is_empty());
     adapter.set_problem_summary(problem_summary(run, lang).into());
-    adapter.set_review(model(if run.reviewing {
+    let review = if run.reviewing {
         review_rows(run, lang)
     } else {
         Vec::new()
-    }));
+    };
+    update_model(&adapter.get_review(), review, |m| adapter.set_review(m));
 
     let items = run.items_on_page();
     adapter.set_has_signature(items.iter().any(|i| i.item_type == ItemType::Attachment));
@@ -36,11 +37,17 @@ pub fn show_form(
     // finger (and end a signature stroke that has just started).
     let current = adapter.get_fields();
     if current.row_count() == fields.len() {
-        for (i, new) in fields.into_iter().enumerate() {
-            if current
-                .row_data(i)
-                .is_none_or(|old| !same_field(&old, &new))
-            {
+        for (i, mut new) in fields.into_iter().enumerate() {
+            let Some(old) = current.row_data(i) else {
+                continue;
+            };
+            // The answers too: a chosen option keeps its button (and the keyboard focus).
+            if old.link_id == new.link_id && old.options.row_count() == new.options.row_count() {
+                let options: Vec<FormOption> = new.options.iter().collect();
+                update_model(&old.options, options, |_| {});
+                new.options = old.options.clone();
+            }
+            if !same_field(&old, &new) {
                 current.set_row_data(i, new);
             }
         }
@@ -178,7 +185,11 @@ fn show_editor(adapter: &FormAdapter<'_>, run: &FormRun, lang: &str) {
     adapter.set_editing_number(number);
     adapter.set_editing_decimal(item.item_type == ItemType::Decimal);
     adapter.set_editing_date(item.item_type == ItemType::Date);
-    adapter.set_editing_date_segments(model(date_segments(&editor.date, lang)));
+    update_model(
+        &adapter.get_editing_date_segments(),
+        date_segments(&editor.date, lang),
+        |m| adapter.set_editing_date_segments(m),
+    );
 }
 
 /// Every enabled question of every form with its answer, under each form's title.

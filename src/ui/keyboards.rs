@@ -1,7 +1,8 @@
 //! The on-screen letter keyboards, per language.
 //!
-//! Each offers the letters a family name in that language needs, in three rows so the
-//! keyboard fits an 800x480 screen. A language with more letters has a second layer
+//! Each offers the letters a family name in that language needs, in three rows of at most
+//! eleven keys so the keyboard fits an 800x480 screen with 60 px keys. Russian leaves out
+//! Ё and Ъ, matched as Е and nothing. A language with more letters has a second layer
 //! (accented letters and tone marks, or Latin letters for Russian and Arabic), reached by
 //! the last key of the third row. Names are matched folded (`domain::fold_name`: case,
 //! accents, tone marks, hyphens and spaces do not count, and Cyrillic is read as its Latin
@@ -27,10 +28,11 @@ pub fn name_rows(lang: &str, second: bool) -> Vec<String> {
         ("vi", false) => &["QWERTYUIOP", "ASDFGHJKLĐ", "ZXCVBNM'-|ĂÂÊ"],
         // Letters with their own shape, then the five tone marks (combining).
         ("vi", true) => &["ĂÂÊÔƠƯĐ", "◌́◌̀◌̉◌̃◌̣", "'-|ABC"],
-        ("ru", false) => &["ЙЦУКЕНГШЩЗХ", "ФЫВАПРОЛДЖЭ", "ЯЧСМИТЬБЮЁ-|ABC"],
+        ("ru", false) => &["ЙЦУКЕНГШЩЗХ", "ФЫВАПРОЛДЖЭ", "ЯЧСМИТЬБЮ-|ABC"],
         ("ru", true) => &["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM'-|АБВ"],
-        // The standard Arabic layout (every letter, hamza forms and tāʼ marbūṭa).
-        ("ar", false) => &["ضصثقفغعهخحج", "شسيبلاتنمكط", "ذئءؤرىةوزظد|ABC"],
+        // The standard Arabic layout: every letter, hamza, tāʼ marbūṭa and alif maqṣūra.
+        // (ئ and ؤ match as ي and و, so they give way to keep the keys 60 px wide.)
+        ("ar", false) => &["ضصثقفغعهخحج", "شسيبلاتنمكط", "ذءرىةوزظد|ABC"],
         ("ar", true) => &["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM'-|أبت"],
         _ => LATIN,
     };
@@ -129,6 +131,9 @@ mod tests {
             for second in [false, true] {
                 let rows = name_rows(lang, second);
                 assert_eq!(rows.len(), 3, "{lang} {second}");
+                for row in &rows {
+                    assert!(row.split('|').count() <= 11, "{lang}: {row} is too long");
+                }
                 let all = keys(&rows);
                 let switches = all.iter().filter(|k| is_switch(k)).count();
                 assert!(switches <= 1, "{lang}");

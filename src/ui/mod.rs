@@ -11,6 +11,7 @@ pub mod qr;
 pub mod render;
 pub mod session;
 pub mod signature;
+mod spoken;
 pub mod staff;
 pub mod sync_status;
 

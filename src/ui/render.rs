@@ -46,6 +46,7 @@ pub enum Scene {
     WalkInPhone,
     Help,
     Language,
+    Options,
     Idle,
     FormChoices,
     FormMissing,
@@ -81,6 +82,7 @@ impl Scene {
         Scene::WalkInPhone,
         Scene::Help,
         Scene::Language,
+        Scene::Options,
         Scene::Idle,
         Scene::FormChoices,
         Scene::FormMissing,
@@ -116,6 +118,7 @@ impl Scene {
             Scene::WalkInPhone => "walkin-phone",
             Scene::Help => "help",
             Scene::Language => "language",
+            Scene::Options => "options",
             Scene::Idle => "idle",
             Scene::FormChoices => "form-choices",
             Scene::FormMissing => "form-missing",
@@ -172,9 +175,34 @@ pub struct RenderJob {
     pub language: String,
     pub width: u32,
     pub height: u32,
+    pub look: Look,
+    pub out: PathBuf,
+}
+
+/// The patient's display choices a picture is drawn with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Look {
     pub high_contrast: bool,
     pub large_text: bool,
-    pub out: PathBuf,
+    /// Every control in the lower part of the screen.
+    pub seated: bool,
+}
+
+impl Look {
+    /// The file-name suffix: "-hc", "-lt", "-seated", in that order.
+    pub fn suffix(self) -> String {
+        let mut s = String::new();
+        if self.high_contrast {
+            s.push_str("-hc");
+        }
+        if self.large_text {
+            s.push_str("-lt");
+        }
+        if self.seated {
+            s.push_str("-seated");
+        }
+        s
+    }
 }
 
 /// Hands out the window that the next component is drawn into (the kiosk's, or the
@@ -224,7 +252,9 @@ pub fn render(
                 .show()
                 .map_err(|e| RenderError::Platform(e.to_string()))?;
             init_board_window(&board, &job.language);
-            board.global::<Theme>().set_high_contrast(job.high_contrast);
+            board
+                .global::<Theme>()
+                .set_high_contrast(job.look.high_contrast);
             show_board(&board, &service, &settings.practice_name, &job.language);
             board_window.set_size(PhysicalSize::new(job.width, job.height));
             let pixels = draw(&board_window, job.width, job.height);
@@ -233,13 +263,7 @@ pub fn render(
             continue;
         }
         let controller = connect(&ui, service, settings.clone());
-        drive_scene(
-            &controller,
-            job.scene,
-            &job.language,
-            job.high_contrast,
-            job.large_text,
-        );
+        drive_scene(&controller, job.scene, &job.language, job.look);
 
         window.set_size(PhysicalSize::new(job.width, job.height));
         let pixels = draw(&window, job.width, job.height);
@@ -428,19 +452,21 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
     controller: &Rc<RefCell<Controller<C>>>,
     scene: Scene,
     language: &str,
-    high_contrast: bool,
-    large_text: bool,
+    look: Look,
 ) {
     let mut c = controller.borrow_mut();
     c.pin_cancel();
     c.leave_staff("button");
     c.start_over();
     c.choose_language(language);
-    if high_contrast {
+    if look.high_contrast {
         c.toggle_high_contrast();
     }
-    if large_text {
+    if look.large_text {
         c.toggle_large_text();
+    }
+    if look.seated {
+        c.toggle_seated();
     }
     let maria = demo::people().maria;
     let type_name = |c: &mut Controller<C>, name: &str| {
@@ -465,6 +491,10 @@ pub fn drive_scene<C: crate::app::Clock + 'static>(
         Scene::Language => {
             c.go_to(Step::Choose);
             c.open_language_picker();
+        }
+        Scene::Options => {
+            c.go_to(Step::Choose);
+            c.open_options();
         }
         Scene::IdentifyName | Scene::Help => {
             c.start_path(Path::Appointment);

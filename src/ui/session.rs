@@ -233,6 +233,8 @@ pub struct Session {
     pub notice_key: Option<&'static str>,
     pub help_visible: bool,
     pub language_picker_visible: bool,
+    /// The accessibility dialog: larger text, high contrast, read aloud, seated.
+    pub options_visible: bool,
     /// Seconds left before an idle wipe, while "Are you still there?" shows.
     pub idle_seconds_left: Option<u32>,
     /// Seconds left before the "done" screen resets.
@@ -253,6 +255,7 @@ impl Session {
             large_text: false,
             high_contrast: false,
             seated: false,
+            options_visible: false,
             read_aloud: false,
             second_keys: false,
             path: None,

@@ -63,6 +63,23 @@ pub fn start_kiosk_on_current_platform(config: Config) -> TestKiosk {
 /// The kiosk on the database in `dir`, started the way `main` starts it: the settings staff
 /// saved there go on top of `config`.
 fn open_kiosk(config: Config, dir: tempfile::TempDir) -> TestKiosk {
+    open_kiosk_with(config, dir, |_| {})
+}
+
+/// A kiosk whose Read aloud writes one WAV file per utterance into `wav_dir` with the real
+/// espeak-ng (instead of playing it).
+pub fn start_kiosk_speaking(config: Config, wav_dir: &std::path::Path) -> TestKiosk {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = checkin_kiosk::speech::Output::WavFiles(wav_dir.to_owned());
+    open_kiosk_with(config, dir, move |s| s.speech.output = output)
+}
+
+fn open_kiosk_with(
+    config: Config,
+    dir: tempfile::TempDir,
+    adjust: impl FnOnce(&mut UiSettings),
+) -> TestKiosk {
     let store = Store::open_in_dir(dir.path()).expect("open store");
     let layers = ConfigLayers::over(config.clone());
     let (effective, problems) = layers.resolve(&store.settings().expect("saved settings"));
@@ -74,7 +91,9 @@ fn open_kiosk(config: Config, dir: tempfile::TempDir) -> TestKiosk {
     );
     service.seed_demo().expect("seed demo");
     let window = MainWindow::new().expect("window");
-    let controller = connect(&window, service, settings(&effective));
+    let mut ui_settings = settings(&effective);
+    adjust(&mut ui_settings);
+    let controller = connect(&window, service, ui_settings);
     controller.borrow_mut().set_staff_setup(StaffSetup {
         layers,
         config: effective,
@@ -153,6 +172,47 @@ impl TestKiosk {
             };
             self.tap(&label);
         }
+    }
+
+    /// A physical key (keyboard or accessible keypad), pressed and released.
+    pub fn press(&self, key: impl Into<slint::SharedString>) {
+        use slint::platform::WindowEvent;
+        let text = key.into();
+        self.window
+            .window()
+            .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        self.window
+            .window()
+            .dispatch_event(WindowEvent::KeyReleased { text });
+        settle();
+        settle();
+    }
+
+    /// Types text on the physical keyboard, one key per character.
+    pub fn type_physical(&self, text: &str) {
+        for c in text.chars() {
+            self.press(c.to_string());
+        }
+    }
+
+    /// The label of the control that has the keyboard focus.
+    pub fn focused(&self) -> String {
+        settle();
+        self.controller.borrow().focused().0.to_owned()
+    }
+
+    /// Presses `key` (an arrow or Tab) until the control labelled `label` has the focus.
+    pub fn focus_on(&self, key: slint::platform::Key, label: &str) {
+        for _ in 0..80 {
+            self.press(key);
+            if self.focused() == label {
+                return;
+            }
+        }
+        panic!(
+            "{label:?} never got the keyboard focus (last: {:?})",
+            self.focused()
+        );
     }
 
     /// From the welcome screen: "I have an appointment", the family name and the birth date

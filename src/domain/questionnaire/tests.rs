@@ -649,7 +649,8 @@ fn translations_fall_back_to_the_default_text() {
     let q = parse(PHQ2, "phq2-screening.json").unwrap();
     assert_eq!(q.title_in("es"), "Estado de ánimo (PHQ-2)");
     assert_eq!(q.title_in("ES-mx"), "Estado de ánimo (PHQ-2)");
-    assert_eq!(q.title_in("fr"), "Mood check (PHQ-2)");
+    assert_eq!(q.title_in("fr"), "Humeur (PHQ-2)");
+    assert_eq!(q.title_in("de"), "Mood check (PHQ-2)");
     let item = q.item("phq2-1").unwrap();
     assert_eq!(item.text_in("es"), "Poco interés o placer en hacer cosas");
     assert_eq!(
