@@ -89,7 +89,18 @@ def arabic(root: pathlib.Path, style: str) -> None:
         # The Arabic font comes first: its line metrics are the taller ones, and its digits
         # and punctuation win where both fonts have a glyph.
         merged = Merger().merge([str(noto / f"NotoSansArabic-{style}.ttf"), latin_path])
+    # Noto Sans Arabic's line box (1374 up, 738 down) is 1.55 times Noto Sans's: Arabic
+    # screens would run out of room. Its letters span -421..940; 1100/-500 holds them and
+    # the marks above, at 1.17 times the Latin line.
+    merged["hhea"].ascent, merged["hhea"].descent, merged["hhea"].lineGap = 1100, -500, 0
+    os2 = merged["OS/2"]
+    os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap = 1100, -500, 0
+    os2.usWinAscent, os2.usWinDescent = 1100, 500
     rename(merged, "Kiosk Sans Arabic", style)
+    # The same input gives the same file: keep the Arabic font's dates.
+    source_head = TTFont(noto / f"NotoSansArabic-{style}.ttf")["head"]
+    merged["head"].created, merged["head"].modified = source_head.created, source_head.modified
+    merged.recalcTimestamp = False
     merged.save(OUT / f"KioskSansArabic-{style}.ttf")
 
 
@@ -114,6 +125,7 @@ def chinese(root: pathlib.Path, style: str) -> None:
     wanted |= {ord(c) for c in texts_in("locales/zh.yml") + texts_in("assets/forms/*.json")}
     subset_font(font, sorted(wanted))
     rename(font, "Kiosk Sans SC", style)
+    font.recalcTimestamp = False
     font.save(OUT / f"KioskSansSC-{style}.otf")
 
 
