@@ -183,6 +183,40 @@ mod tests {
     }
 
     #[test]
+    fn every_language_writes_dates_and_times_its_own_way() {
+        let d = NaiveDate::from_ymd_opt(1984, 3, 9).unwrap();
+        let t = NaiveTime::from_hms_opt(14, 5, 0).unwrap();
+        let expected = [
+            ("fr", "9 mars 1984", "14:05", DateField::Day),
+            ("zh", "1984年3月9日", "14:05", DateField::Year),
+            ("vi", "ngày 9 tháng 3 năm 1984", "14:05", DateField::Day),
+            ("ar", "9 مارس 1984", "2:05 م", DateField::Day),
+            ("tl", "Marso 9, 1984", "2:05 PM", DateField::Month),
+            ("ru", "9 марта 1984 г.", "14:05", DateField::Day),
+        ];
+        for (lang, date, time, first) in expected {
+            assert_eq!(format_long_date(lang, d), date, "{lang}");
+            assert_eq!(format_time(lang, t), time, "{lang}");
+            assert_eq!(date_order(lang)[0], first, "{lang}");
+        }
+    }
+
+    #[test]
+    fn every_language_has_a_font_and_only_arabic_is_right_to_left() {
+        for language in LANGUAGES {
+            assert_eq!(font_family(language.code), language.font);
+            assert_eq!(is_rtl(language.code), language.code == "ar");
+        }
+        let codes: Vec<&str> = LANGUAGES.iter().map(|l| l.code).collect();
+        assert_eq!(
+            codes,
+            crate::config::SUPPORTED_LANGUAGES,
+            "one list of languages"
+        );
+        assert_eq!(font_family("xx"), LATIN_FONT);
+    }
+
+    #[test]
     fn counts_pick_the_plural_form() {
         assert_eq!(tr_count("en", "done.ahead", 1), "1 person ahead of you");
         assert_eq!(tr_count("en", "done.ahead", 3), "3 people ahead of you");
