@@ -98,7 +98,7 @@ pub fn check_local(
     out.push(check_display(env));
     out.push(Finding::ok(
         "fonts",
-        "Noto Sans is compiled into the binary (no system fonts needed)",
+        "Noto Sans, Kiosk Sans Arabic and Kiosk Sans SC are compiled into the binary (no system fonts needed)",
     ));
     out.extend(check_forms(config));
     out
