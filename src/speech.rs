@@ -9,6 +9,7 @@
 //! written to a file or the system log, and the UI clears it with each patient.
 
 use std::collections::VecDeque;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -161,18 +162,13 @@ fn speak_loop(settings: &SpeechSettings, inbox: &Receiver<Utterance>) {
                 Err(_) => return,
             }
         };
-        if let Some(child) = playing.as_mut() {
+        if let Some(mut child) = playing.take() {
             if next.is_some() {
-                // The patient moved on: stop the old sentence.
+                // The patient moved on: stop the old sentence (and reap it).
                 let _ = child.kill();
-            }
-            match child.try_wait() {
-                Ok(Some(_)) | Err(_) => playing = None,
-                Ok(None) if next.is_some() => {
-                    let _ = child.wait();
-                    playing = None;
-                }
-                Ok(None) => {}
+                let _ = child.wait();
+            } else if let Ok(None) = child.try_wait() {
+                playing = Some(child); // still speaking
             }
         }
         let Some(utterance) = next else { continue };
@@ -188,15 +184,21 @@ fn speak_loop(settings: &SpeechSettings, inbox: &Receiver<Utterance>) {
                 .arg("-w")
                 .arg(dir.join(format!("{number:04}-{}.wav", utterance.lang)));
         }
-        // The text goes in as an argument after "--", never through a shell.
+        // The text goes in on standard input, not the command line: another process on
+        // the machine could read an argument (a chosen answer) from /proc.
         command
-            .arg("--")
-            .arg(&utterance.text)
-            .stdin(Stdio::null())
+            .arg("--stdin")
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         match command.spawn() {
-            Ok(child) => playing = Some(child),
+            Ok(mut child) => {
+                // A sentence fits the pipe's buffer; closing it tells espeak-ng to speak.
+                if let Some(mut stdin) = child.stdin.take() {
+                    let _ = stdin.write_all(utterance.text.as_bytes());
+                }
+                playing = Some(child);
+            }
             Err(e) if !engine_missing_reported => {
                 engine_missing_reported = true;
                 tracing::error!(

@@ -216,7 +216,7 @@ fn bind_callbacks<C: Clock + 'static>(
     on!(Nav, on_toggle_read_aloud, |c| c.toggle_read_aloud());
     on!(Nav, on_toggle_seated, |c| c.toggle_seated());
     on!(Nav, on_open_options, |c| c.open_options());
-    on!(Nav, on_close_options, |c| c.session.options_visible = false);
+    on!(Nav, on_close_options, |c| c.close_options());
     on!(Nav, on_focused, |c, label, x, y| c
         .focus_moved(&label, (x, y)));
     on!(Nav, on_toggle_large_text, |c| c.toggle_large_text());
@@ -757,6 +757,10 @@ impl<C: Clock + 'static> Controller<C> {
         self.session.options_visible = true;
     }
 
+    pub fn close_options(&mut self) {
+        self.session.options_visible = false;
+    }
+
     pub fn toggle_read_aloud(&mut self) {
         self.session.read_aloud = !self.session.read_aloud;
         // Switched on: the screen's prompt is said again from the start.
@@ -1048,20 +1052,20 @@ impl<C: Clock + 'static> Controller<C> {
 
         let kiosk = window.global::<Kiosk>();
         kiosk.set_practice_name(self.settings.practice_name.as_str().into());
-        // Set once: a new model would rebuild the buttons and lose the keyboard focus.
-        if kiosk.get_languages().row_count() != self.settings.languages.len() {
-            kiosk.set_languages(model(
-                self.settings
-                    .languages
-                    .iter()
-                    .map(|code| LanguageOption {
-                        code: code.as_str().into(),
-                        name: i18n::language_name(code).into(),
-                        font: i18n::font_family(code).into(),
-                    })
-                    .collect(),
-            ));
-        }
+        // In place: a new model would rebuild the buttons and lose the keyboard focus.
+        update_model(
+            &kiosk.get_languages(),
+            self.settings
+                .languages
+                .iter()
+                .map(|code| LanguageOption {
+                    code: code.as_str().into(),
+                    name: i18n::language_name(code).into(),
+                    font: i18n::font_family(code).into(),
+                })
+                .collect(),
+            |m| kiosk.set_languages(m),
+        );
         kiosk.set_typical_wait(
             tr_with(
                 &lang,

@@ -529,7 +529,12 @@ impl<C: Clock + 'static> Controller<C> {
 
     /// A new configuration, in force from the next tap: screens, rules, forms, timeouts.
     fn apply_config(&mut self, config: Config) {
-        self.settings = UiSettings::from(&config);
+        // The speech engine is not a staff setting: it stays as the kiosk started.
+        let speech = self.settings.speech.clone();
+        self.settings = UiSettings {
+            speech,
+            ..UiSettings::from(&config)
+        };
         self.service.set_config(ServiceConfig::from(&config));
         self.staff_setup.config = config;
         tracing::info!("settings applied");
